@@ -1,0 +1,56 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "truyvet",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "truyvet", targets: ["truyvet"]),
+        .executable(name: "truyvet-bench", targets: ["truyvet-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries, found with pkg-config and installed from Debian packages.
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Pure functions: QR matrices, PNG/SVG rendering, PDF posters.
+        .target(name: "TruyVetQR", dependencies: ["CQRencode", "CCairo", "CZlib"]),
+        // Domain core: no I/O.
+        .target(name: "TruyVetCore", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Storage: the SQLite implementation of the store protocol.
+        .target(name: "TruyVetStore", dependencies: [
+            "TruyVetCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ], resources: [.copy("Resources/vn-admin-units-2021.csv")]),
+        // The HTTP application.
+        .target(name: "TruyVetApp", dependencies: [
+            "TruyVetCore", "TruyVetStore", "TruyVetQR",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "truyvet", dependencies: [
+            "TruyVetApp",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "truyvet-bench", dependencies: ["TruyVetApp", "TruyVetQR"]),
+
+        // Helpers for tests: run zbarimg, pdftoppm, pdftotext on what the product renders.
+        .target(name: "TruyVetTestSupport", path: "Tests/Support"),
+        .testTarget(name: "TruyVetQRTests", dependencies: ["TruyVetQR", "TruyVetTestSupport"]),
+        .testTarget(name: "TruyVetCoreTests", dependencies: ["TruyVetCore"]),
+        .testTarget(name: "TruyVetAppTests", dependencies: [
+            "TruyVetApp", "TruyVetTestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+    ]
+)

@@ -1,0 +1,65 @@
+import Foundation
+import TruyVetCore
+
+/// Settings from flags and environment variables (flags win). Every variable is documented in README.md.
+public struct AppConfig: Sendable {
+    /// `TRUYVET_DATA_DIR`: database and keys. Default `./data`.
+    public var dataDir: String = "./data"
+    /// `TRUYVET_DATABASE_URL`: default the SQLite file `truyvet.sqlite` in the data directory.
+    public var databaseURL: String?
+    /// `TRUYVET_HOST`, `TRUYVET_PORT`.
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// `TRUYVET_PUBLIC_URL`: the base printed in QR codes. Default `http://HOST:PORT`.
+    public var publicURL: String?
+    /// `TRUYVET_ADMIN_TOKEN`: if set, the admin token; otherwise one is generated on first start and printed once.
+    public var adminToken: String?
+    /// `TRUYVET_OPEN_REGISTRATION`: `true` (default) lets anyone register a venue; `false` restricts it to admins.
+    public var openRegistration: Bool = true
+    /// `TRUYVET_SIGNING_KEYS`: `id:base64key,...` (the last is used for new posters); default: the keys file in the data directory.
+    public var signingKeys: String?
+
+    public init() {}
+
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(AppError) -> AppConfig {
+        var c = AppConfig()
+        if let v = env["TRUYVET_DATA_DIR"], !v.isEmpty { c.dataDir = v }
+        if let v = env["TRUYVET_DATABASE_URL"], !v.isEmpty { c.databaseURL = v }
+        if let v = env["TRUYVET_HOST"], !v.isEmpty { c.host = v }
+        if let v = env["TRUYVET_PORT"], !v.isEmpty {
+            guard let p = Int(v), (1...65535).contains(p) else { throw .invalid("TRUYVET_PORT", "TRUYVET_PORT must be a port number 1–65535, got '\(v)'") }
+            c.port = p
+        }
+        if let v = env["TRUYVET_PUBLIC_URL"], !v.isEmpty { c.publicURL = v }
+        if let v = env["TRUYVET_ADMIN_TOKEN"], !v.isEmpty { c.adminToken = v }
+        if let v = env["TRUYVET_OPEN_REGISTRATION"], !v.isEmpty {
+            switch v.lowercased() {
+            case "1", "true", "yes", "on": c.openRegistration = true
+            case "0", "false", "no", "off": c.openRegistration = false
+            default: throw .invalid("TRUYVET_OPEN_REGISTRATION", "TRUYVET_OPEN_REGISTRATION must be true or false, got '\(v)'")
+            }
+        }
+        if let v = env["TRUYVET_SIGNING_KEYS"], !v.isEmpty { c.signingKeys = v }
+        return c
+    }
+
+    /// The base of check-in URLs, without a trailing slash.
+    public var resolvedPublicURL: String {
+        var base = publicURL ?? "http://\(host):\(port)"
+        while base.hasSuffix("/") { base.removeLast() }
+        return base
+    }
+
+    /// The SQLite file path (the only storage so far).
+    public func sqlitePath() throws(AppError) -> String {
+        guard let url = databaseURL else { return (dataDir as NSString).appendingPathComponent("truyvet.sqlite") }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            throw AppError(.badRequest, code: "unsupported_database", message: "PostgreSQL storage is not available in this version; use a SQLite path or sqlite:// URL", field: "TRUYVET_DATABASE_URL")
+        }
+        if url.hasPrefix("sqlite://") { return String(url.dropFirst("sqlite://".count)) }
+        if url.contains("://") {
+            throw .invalid("TRUYVET_DATABASE_URL", "TRUYVET_DATABASE_URL must be a file path, sqlite:///path or postgres://…")
+        }
+        return url
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import TruyVetCore
+
+/// Request context: Hummingbird's core storage plus the peer address (rate limits, audit).
+public struct AppRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    /// Large enough for CSV imports; JSON bodies are checked field by field.
+    public var maxUploadSize: Int { 64 * 1024 * 1024 }
+}
+
+extension AppError {
+    var httpStatus: HTTPResponse.Status { HTTPResponse.Status(code: status) }
+}
+
+/// The JSON body of every error: `{"error": code, "message": ..., "field": ...}`.
+struct ErrorBody: Encodable {
+    let error: String
+    let message: String
+    let field: String?
+}
+
+enum JSON {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return e
+    }()
+
+    static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    static func error(_ e: AppError) -> Response {
+        // Encoding this struct cannot fail.
+        (try? response(ErrorBody(error: e.code, message: e.message, field: e.field), status: e.httpStatus))
+            ?? Response(status: e.httpStatus)
+    }
+
+    /// Decodes a JSON body; every failure becomes a 400 naming the field.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: AppRequestContext) async throws -> T {
+        let buffer = try await request.body.collect(upTo: 1024 * 1024)
+        guard buffer.readableBytes > 0 else {
+            throw AppError(.badRequest, code: "empty_body", message: "a JSON object is required in the request body", field: "body")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+        } catch let error as DecodingError {
+            throw AppError(decoding: error)
+        }
+    }
+}
+
+extension AppError {
+    init(decoding error: DecodingError) {
+        func path(_ context: DecodingError.Context, _ key: (any CodingKey)? = nil) -> String? {
+            let keys = context.codingPath + (key.map { [$0] } ?? [])
+            let text = keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            return text.isEmpty ? nil : text.replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case let .typeMismatch(type, context):
+            let field = path(context) ?? "body"
+            self = .invalid(field, "\(field) must be \(Self.describe(type))")
+        case let .valueNotFound(_, context):
+            self = .missing(path(context) ?? "body")
+        case let .keyNotFound(key, context):
+            self = .missing(path(context, key) ?? key.stringValue)
+        case let .dataCorrupted(context):
+            if let field = path(context) {
+                self = .invalid(field, "\(field) has an invalid value")
+            } else {
+                self = AppError(.badRequest, code: "invalid_json", message: "the request body is not valid JSON", field: "body")
+            }
+        @unknown default:
+            self = AppError(.badRequest, code: "invalid_json", message: "the request body could not be read", field: "body")
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type, is Int32.Type: "a whole number"
+        case is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        default: "of type \(type)"
+        }
+    }
+}
+
+/// Turns every error into the one JSON shape. Client errors keep their 4xx; anything unexpected is logged and is a 500.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as AppError {
+            return JSON.error(error)
+        } catch let error as DecodingError {
+            return JSON.error(AppError(decoding: error))
+        } catch let error as HTTPError {
+            return JSON.error(Self.map(status: error.status, message: error.body))
+        } catch let error as any HTTPResponseError {
+            return JSON.error(Self.map(status: error.status, message: nil))
+        } catch {
+            context.logger.error("internal error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            return JSON.error(AppError(.unavailable, code: "internal_error", message: "the request failed on the server; it has been logged"))
+                .with(status: .internalServerError)
+        }
+    }
+
+    static func map(status: HTTPResponse.Status, message: String?) -> AppError {
+        switch status.code {
+        case 404: AppError(.notFound, code: "not_found", message: message ?? "no such resource")
+        case 405: AppError(.methodNotAllowed, code: "method_not_allowed", message: message ?? "this method is not allowed here")
+        case 413: AppError(.payloadTooLarge, code: "payload_too_large", message: message ?? "the request body is too large", field: "body")
+        case 400: AppError(.badRequest, code: "bad_request", message: message ?? "the request is malformed")
+        case 401: AppError.unauthorized
+        case 403: AppError.forbidden(message ?? "not allowed")
+        default: AppError(.badRequest, code: "http_\(status.code)", message: message ?? status.reasonPhrase)
+        }
+    }
+}
+
+extension Response {
+    func with(status: HTTPResponse.Status) -> Response {
+        var copy = self
+        copy.status = status
+        return copy
+    }
+}
+
+extension HTTPFields {
+    static func contentType(_ value: String) -> HTTPFields { [.contentType: value] }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import TruyVetCore
+import TruyVetQR
+import TruyVetStore
+
+/// The product's operations, shared by the HTTP API and the command line.
+public struct TruyVet: Sendable {
+    public let store: any Store
+    public let keyring: SigningKeyring
+    public let config: AppConfig
+    private let adminTokenHash: [UInt8]?
+
+    public init(store: any Store, keyring: SigningKeyring, config: AppConfig) {
+        self.store = store
+        self.keyring = keyring
+        self.config = config
+        self.adminTokenHash = config.adminToken.map(BearerToken.hash)
+    }
+
+    /// Opens the data directory: database (migrated), keys, and the bundled areas on first start.
+    public static func open(config: AppConfig) async throws -> TruyVet {
+        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let database = try AppDatabase.open(path: try config.sqlitePath())
+        let app = TruyVet(store: SQLiteStore(database), keyring: try KeyFile.signingKeyring(config: config), config: config)
+        try await app.loadBundledAreasIfEmpty()
+        return app
+    }
+
+    // MARK: Areas
+
+    public func loadBundledAreasIfEmpty() async throws {
+        guard try await store.areaCount() == 0 else { return }
+        let report = try await importAreas(csv: try SQLiteStore.bundledAreasCSV())
+        guard report.rejected.isEmpty else {
+            throw AppError(.unavailable, code: "bad_resource", message: "the bundled area list has \(report.rejected.count) bad rows")
+        }
+    }
+
+    /// Imports `code,name,level,parent_code[,population]`; good rows are kept even when others are rejected.
+    public func importAreas(csv: String) async throws -> ImportReport {
+        // Parents may be in the store already: look up every parent code the file names.
+        let rows = (try? CSV.parse(csv)) ?? []
+        let parents = Set(rows.dropFirst().compactMap { $0.fields.count > 3 ? $0.fields[3].trimmingCharacters(in: .whitespaces) : nil }.filter { !$0.isEmpty })
+        let known = try await store.areaLevels(codes: parents)
+        let (areas, report) = AreaCSV.read(csv, known: { known[$0] })
+        try await store.upsertAreas(areas)
+        return report
+    }
+
+    /// The commune and its district and province, innermost first.
+    public func areaPath(_ code: String) async throws -> [Area] {
+        var path: [Area] = []
+        var next: String? = code
+        while let c = next, let area = try await store.area(code: c), path.count < 3 {
+            path.append(area)
+            next = area.parentCode
+        }
+        return path
+    }
+
+    // MARK: Venues
+
+    public struct Registered: Sendable {
+        public let venue: Venue
+        public let managementToken: String
+    }
+
+    public func registerVenue(_ registration: VenueRegistration) async throws -> Registered {
+        let valid = try registration.validated()
+        let path = try await areaPath(valid.areaCode)
+        guard let commune = path.first, commune.level == .commune, path.count == 3 else {
+            throw AppError.invalid("areaCode", "areaCode \(valid.areaCode) is not a known commune")
+        }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<8 {
+            // Random ids: venue counts and registration order are not visible from the outside.
+            let venue = Venue(id: Int64.random(in: 1...(1 << 53), using: &generator), name: valid.name, address: valid.address,
+                              areaCode: commune.code, districtCode: path[1].code, provinceCode: path[2].code,
+                              category: valid.category, defaultStayMinutes: valid.defaultStayMinutes,
+                              contactPhone: valid.contactPhone, capacity: valid.capacity, openingHours: valid.openingHours,
+                              shortCode: ShortCode.random(using: &generator), posterGeneration: 1,
+                              createdAt: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
+            if try await store.insertVenue(venue) {
+                let token = try await createToken(role: .venue, venueID: venue.id, label: "venue \(venue.id)")
+                return Registered(venue: venue, managementToken: token)
+            }
+        }
+        throw AppError(.unavailable, code: "id_exhausted", message: "could not allocate a venue id; try again")
+    }
+
+    public func venue(_ id: Int64) async throws -> Venue {
+        guard let venue = try await store.venue(id: id) else { throw AppError.notFound("venue \(id)") }
+        return venue
+    }
+
+    public func rotatePoster(_ id: Int64) async throws -> Venue {
+        guard let venue = try await store.rotatePoster(venueID: id) else { throw AppError.notFound("venue \(id)") }
+        return venue
+    }
+
+    /// `{public URL}/c/{token}`: what the poster's QR code holds.
+    public func checkinURL(_ venue: Venue) -> String {
+        config.resolvedPublicURL + "/c/" + PosterToken.sign(venueID: venue.id, generation: venue.posterGeneration, keyring: keyring)
+    }
+
+    /// The venue a poster token stands for, or nil: forged, tampered, rotated, retired key and unknown venue alike.
+    public func verifyPoster(token: String) async throws -> Venue? {
+        guard let claims = PosterToken.verify(token, keyring: keyring),
+              let venue = try await store.venue(id: claims.venueID),
+              venue.posterGeneration == claims.generation else { return nil }
+        return venue
+    }
+
+    // MARK: Posters
+
+    public enum PosterFormat: String, Sendable, CaseIterable {
+        case pdf, png, svg
+        public var contentType: String {
+            switch self {
+            case .pdf: "application/pdf"
+            case .png: "image/png"
+            case .svg: "image/svg+xml"
+            }
+        }
+    }
+
+    public func posterContent(_ venue: Venue) async throws -> PosterContent {
+        let path = try await areaPath(venue.areaCode)
+        return PosterContent(venueName: venue.name, address: venue.address,
+                             areaLine: path.map(\.name).joined(separator: ", "),
+                             payload: checkinURL(venue), shortCode: venue.formattedShortCode)
+    }
+
+    /// PDF: the A4 poster. PNG: the QR code alone at `scale` pixels per module, or the whole poster when `fullPage`.
+    /// SVG: the QR code alone, vector.
+    public func poster(_ venue: Venue, format: PosterFormat, scale: Int = 8, fullPage: Bool = false) async throws -> [UInt8] {
+        switch format {
+        case .pdf:
+            return try Poster.pdf([try await posterContent(venue)], title: venue.name)
+        case .png where fullPage:
+            return try Poster.png(try await posterContent(venue))
+        case .png:
+            do { return try QRRender.png(try QRCode(checkinURL(venue)), scale: scale) } catch let error as QRRender.RenderError {
+                throw AppError.invalid("scale", error.description)
+            }
+        case .svg:
+            return Array(QRRender.svg(try QRCode(checkinURL(venue))).utf8)
+        }
+    }
+
+    public static let maxBatchPosters = 20_000
+
+    /// One page per venue of a province, district or commune.
+    public func posters(area code: String) async throws -> (pdf: [UInt8], count: Int) {
+        guard try await store.area(code: code) != nil else { throw AppError.notFound("area \(code)") }
+        let venues = try await store.venues(inArea: code, limit: Self.maxBatchPosters + 1, offset: 0)
+        guard !venues.isEmpty else { throw AppError(.notFound, code: "no_venues", message: "area \(code) has no venues") }
+        guard venues.count <= Self.maxBatchPosters else {
+            throw AppError(.payloadTooLarge, code: "too_many_venues", message: "area \(code) has more than \(Self.maxBatchPosters) venues; print per district or commune", field: "area")
+        }
+        var contents: [PosterContent] = []
+        var names: [String: String] = [:]
+        for venue in venues {
+            // Area names repeat across venues: look each up once.
+            let key = venue.areaCode
+            if names[key] == nil { names[key] = try await areaPath(key).map(\.name).joined(separator: ", ") }
+            contents.append(PosterContent(venueName: venue.name, address: venue.address, areaLine: names[key]!,
+                                          payload: checkinURL(venue), shortCode: venue.formattedShortCode))
+        }
+        return (try Poster.pdf(contents, title: "TruyVet \(code)"), venues.count)
+    }
+
+    // MARK: Tokens
+
+    public func createToken(role: Role, venueID: Int64? = nil, label: String) async throws -> String {
+        if role == .venue {
+            guard let venueID else { throw AppError.missing("venueId") }
+            _ = try await venue(venueID)
+        } else if venueID != nil {
+            throw AppError.invalid("venueId", "only venue tokens name a venue")
+        }
+        let token = BearerToken.generate()
+        _ = try await store.insertToken(hash: BearerToken.hash(token), role: role, venueID: role == .venue ? venueID : nil, label: label)
+        return token
+    }
+
+    /// The principal of an `Authorization: Bearer …` value; nil when missing or unknown.
+    public func authenticate(bearer token: String) async throws -> Principal? {
+        let hash = BearerToken.hash(token)
+        if let adminTokenHash, adminTokenHash == hash { return Principal(role: .admin, label: "TRUYVET_ADMIN_TOKEN") }
+        return try await store.principal(tokenHash: hash)
+    }
+
+    /// On first start without `TRUYVET_ADMIN_TOKEN`: creates an admin token and returns it, to be printed once.
+    public func bootstrapAdminToken() async throws -> String? {
+        guard config.adminToken == nil, try await store.tokenCount(role: .admin) == 0 else { return nil }
+        return try await createToken(role: .admin, label: "first start")
+    }
+}

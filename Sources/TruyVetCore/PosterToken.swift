@@ -1,0 +1,103 @@
+import Crypto
+import Foundation
+
+/// HMAC keys that sign poster tokens. Several can verify at once; new posters use `current`.
+public struct SigningKeyring: Sendable {
+    public let keys: [UInt8: SymmetricKey]
+    public let currentID: UInt8
+
+    public init(keys: [UInt8: SymmetricKey], currentID: UInt8) throws(AppError) {
+        guard keys[currentID] != nil else {
+            throw AppError(.badRequest, code: "invalid_keys", message: "the current signing key \(currentID) is not in the keyring")
+        }
+        for (id, key) in keys where key.bitCount < 128 {
+            throw AppError(.badRequest, code: "invalid_keys", message: "signing key \(id) is shorter than 128 bits")
+        }
+        self.keys = keys
+        self.currentID = currentID
+    }
+
+    public static func generateKey() -> SymmetricKey { SymmetricKey(size: .bits256) }
+}
+
+/// The content of a poster's QR code after `/c/`: a short, unguessable, signed token.
+///
+/// Layout (28 bytes → 38 base64url characters): key id (1) · venue id (7, big-endian) · poster generation (4) ·
+/// HMAC-SHA256 over the first 12 bytes, truncated to 128 bits (16).
+public struct PosterToken: Sendable, Equatable {
+    public let venueID: Int64
+    public let generation: UInt32
+    public let keyID: UInt8
+
+    public static let maxVenueID: Int64 = (1 << 56) - 1
+    static let byteCount = 28
+    static let macCount = 16
+    public static let encodedLength = 38
+    private static let domain = Array("truyvet-poster-v1".utf8)
+
+    public init(venueID: Int64, generation: UInt32, keyID: UInt8) {
+        precondition(venueID > 0 && venueID <= Self.maxVenueID, "venue id out of range")
+        self.venueID = venueID
+        self.generation = generation
+        self.keyID = keyID
+    }
+
+    /// Signs with the keyring's current key.
+    public static func sign(venueID: Int64, generation: UInt32, keyring: SigningKeyring) -> String {
+        let token = PosterToken(venueID: venueID, generation: generation, keyID: keyring.currentID)
+        return token.encoded(key: keyring.keys[keyring.currentID]!)
+    }
+
+    public func encoded(key: SymmetricKey) -> String {
+        var bytes = [keyID]
+        for shift in stride(from: 48, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: venueID >> Int64(shift))) }
+        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: generation >> UInt32(shift))) }
+        bytes += Self.mac(bytes, key: key)
+        return Base64URL.encode(bytes)
+    }
+
+    /// The token's claims if its MAC verifies under a key of the keyring; nil for anything else,
+    /// with no distinction between malformed, unknown key and bad MAC.
+    public static func verify(_ text: String, keyring: SigningKeyring) -> PosterToken? {
+        guard text.utf8.count == encodedLength, let bytes = Base64URL.decode(text), bytes.count == byteCount,
+              Base64URL.encode(bytes) == text else { return nil }
+        let body = Array(bytes[0..<12])
+        let key = keyring.keys[bytes[0]]
+        // Compute a MAC even for an unknown key id so both paths cost the same.
+        let expected = mac(body, key: key ?? dummyKey)
+        var difference: UInt8 = key == nil ? 1 : 0
+        for i in 0..<macCount { difference |= expected[i] ^ bytes[12 + i] }
+        guard difference == 0 else { return nil }
+        var venue: Int64 = 0
+        for i in 1...7 { venue = venue << 8 | Int64(bytes[i]) }
+        var generation: UInt32 = 0
+        for i in 8...11 { generation = generation << 8 | UInt32(bytes[i]) }
+        guard venue > 0 else { return nil }
+        return PosterToken(venueID: venue, generation: generation, keyID: bytes[0])
+    }
+
+    private static let dummyKey = SymmetricKey(size: .bits256)
+
+    private static func mac(_ body: [UInt8], key: SymmetricKey) -> [UInt8] {
+        var hmac = HMAC<SHA256>(key: key)
+        hmac.update(data: domain)
+        hmac.update(data: body)
+        return Array(Array(hmac.finalize()).prefix(macCount))
+    }
+}
+
+public enum Base64URL {
+    public static func encode<C: Collection<UInt8>>(_ bytes: C) -> String {
+        Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public static func decode(_ text: String) -> [UInt8]? {
+        guard text.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D || $0 == 0x5F }) else { return nil }
+        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while s.utf8.count % 4 != 0 { s += "=" }
+        return Data(base64Encoded: s).map(Array.init)
+    }
+}

@@ -1,0 +1,274 @@
+import CCairo
+import Foundation
+
+/// What one printed poster shows. All text is rendered NFC-normalised with DejaVu Sans (full Vietnamese coverage).
+public struct PosterContent: Sendable, Equatable {
+    public var venueName: String
+    public var address: String
+    /// "Phường …, Quận …, Thành phố …"
+    public var areaLine: String
+    /// The URL encoded in the QR code.
+    public var payload: String
+    /// The venue's short code for manual entry, already formatted for reading.
+    public var shortCode: String
+
+    public init(venueName: String, address: String, areaLine: String, payload: String, shortCode: String) {
+        self.venueName = venueName
+        self.address = address
+        self.areaLine = areaLine
+        self.payload = payload
+        self.shortCode = shortCode
+    }
+}
+
+public enum PosterError: Error, Equatable, Sendable, CustomStringConvertible {
+    case qr(QRError)
+    case cairo(String)
+    case noPages
+    public var description: String {
+        switch self {
+        case let .qr(e): e.description
+        case let .cairo(s): "cairo: \(s)"
+        case .noPages: "a poster document needs at least one page"
+        }
+    }
+}
+
+/// A4 posters drawn by one routine onto a PDF surface (one page per venue) or a PNG image surface.
+public enum Poster {
+    /// A4 in PDF points.
+    public static let pageWidth = 595.2756
+    public static let pageHeight = 841.8898
+    /// QR code width (modules only) on paper: 15 cm.
+    public static let qrWidth = 150 / 25.4 * 72
+    /// The smallest the code gets when the text above it is very long: 13 cm.
+    public static let minQRWidth = 130 / 25.4 * 72
+
+    public static let instruction = "Quét mã QR khi vào và khi ra"
+    public static let instructionEnglish = "Scan this code with your phone camera when you enter and when you leave"
+
+    /// A PDF document with one page per poster.
+    public static func pdf(_ posters: [PosterContent], title: String = "TruyVet") throws(PosterError) -> [UInt8] {
+        guard !posters.isEmpty else { throw .noPages }
+        let codes = try encodeAll(posters)
+        let sink = ByteSink()
+        let result: PosterError? = withExtendedLifetime(sink) {
+            let surface = cairo_pdf_surface_create_for_stream(
+                ByteSink.write, Unmanaged.passUnretained(sink).toOpaque(), pageWidth, pageHeight)
+            defer { cairo_surface_destroy(surface) }
+            cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title)
+            cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "TruyVet")
+            let cr = cairo_create(surface)
+            defer { cairo_destroy(cr) }
+            for (poster, code) in zip(posters, codes) {
+                draw(poster, code: code, on: cr)
+                cairo_show_page(cr)
+            }
+            if let error = status(cr) { return error }
+            cairo_surface_finish(surface)
+            return surfaceStatus(surface)
+        }
+        if let result { throw result }
+        return sink.bytes
+    }
+
+    /// The same poster as a PNG image at `dpi` dots per inch (72…300).
+    public static func png(_ poster: PosterContent, dpi: Double = 150) throws(PosterError) -> [UInt8] {
+        let code = try encodeAll([poster])[0]
+        let dpi = min(max(dpi, 72), 300)
+        let width = Int32((pageWidth * dpi / 72).rounded())
+        let height = Int32((pageHeight * dpi / 72).rounded())
+        let sink = ByteSink()
+        let result: PosterError? = withExtendedLifetime(sink) {
+            let surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height)
+            defer { cairo_surface_destroy(surface) }
+            let cr = cairo_create(surface)
+            defer { cairo_destroy(cr) }
+            cairo_scale(cr, dpi / 72, dpi / 72)
+            draw(poster, code: code, on: cr)
+            if let error = status(cr) { return error }
+            cairo_surface_flush(surface)
+            let written = cairo_surface_write_to_png_stream(surface, ByteSink.write, Unmanaged.passUnretained(sink).toOpaque())
+            if written != CAIRO_STATUS_SUCCESS { return .cairo(String(cString: cairo_status_to_string(written))) }
+            return nil
+        }
+        if let result { throw result }
+        return sink.bytes
+    }
+
+    private static func encodeAll(_ posters: [PosterContent]) throws(PosterError) -> [QRCode] {
+        var codes: [QRCode] = []
+        codes.reserveCapacity(posters.count)
+        for poster in posters {
+            do { codes.append(try QRCode(poster.payload, errorCorrection: .medium)) } catch { throw .qr(error) }
+        }
+        return codes
+    }
+
+    private static func status(_ cr: OpaquePointer?) -> PosterError? {
+        let s = cairo_status(cr)
+        return s == CAIRO_STATUS_SUCCESS ? nil : .cairo(String(cString: cairo_status_to_string(s)))
+    }
+
+    private static func surfaceStatus(_ surface: OpaquePointer?) -> PosterError? {
+        let s = cairo_surface_status(surface)
+        return s == CAIRO_STATUS_SUCCESS ? nil : .cairo(String(cString: cairo_status_to_string(s)))
+    }
+
+    // MARK: - The drawing routine
+
+    private static let sans = "DejaVu Sans"
+    private static let mono = "DejaVu Sans Mono"
+    private static let margin = 42.0
+
+    private static func draw(_ poster: PosterContent, code: QRCode, on cr: OpaquePointer?) {
+        let width = pageWidth - 2 * margin
+        cairo_set_source_rgb(cr, 1, 1, 1)
+        cairo_paint(cr)
+
+        // Header band.
+        cairo_set_source_rgb(cr, 0.72, 0.07, 0.09)
+        cairo_rectangle(cr, 0, 0, pageWidth, 58)
+        cairo_fill(cr)
+        cairo_set_source_rgb(cr, 1, 1, 1)
+        setFont(cr, sans, bold: true, size: 21)
+        showCentered(cr, "KHAI BÁO Y TẾ · QUÉT MÃ QR", y: 37)
+
+        // Venue name: bold; one line if it fits at 22 pt or more, otherwise up to three lines (down to 12 pt).
+        var y = 96.0
+        cairo_set_source_rgb(cr, 0.05, 0.05, 0.05)
+        let name = nfc(poster.venueName)
+        var nameSize = 30.0
+        var nameLines = wrap(cr, name, font: sans, bold: true, size: nameSize, width: width)
+        while nameLines.count > 1 && nameSize > 22 {
+            nameSize -= 2
+            nameLines = wrap(cr, name, font: sans, bold: true, size: nameSize, width: width)
+        }
+        if nameLines.count > 1 {
+            nameSize = 26
+            nameLines = wrap(cr, name, font: sans, bold: true, size: nameSize, width: width)
+            while nameLines.count > 3 && nameSize > 12 {
+                nameSize -= 2
+                nameLines = wrap(cr, name, font: sans, bold: true, size: nameSize, width: width)
+            }
+        }
+        setFont(cr, sans, bold: true, size: nameSize)
+        for (i, line) in nameLines.prefix(3).enumerated() {
+            if i > 0 { y += nameSize * 1.2 }
+            showCentered(cr, line, y: y)
+        }
+
+        // Address and area names.
+        y += 24
+        cairo_set_source_rgb(cr, 0.25, 0.25, 0.25)
+        let small = 12.5
+        let addressLines = wrap(cr, nfc(poster.address), font: sans, bold: false, size: small, width: width).prefix(2)
+            + wrap(cr, nfc(poster.areaLine), font: sans, bold: false, size: small, width: width).prefix(2)
+        setFont(cr, sans, bold: false, size: small)
+        for (i, line) in addressLines.enumerated() {
+            if i > 0 { y += small * 1.35 }
+            showCentered(cr, line, y: y)
+        }
+        let textBottom = y + 4
+
+        // The bottom block is laid out from the foot of the page up.
+        let footerY = pageHeight - 14
+        let codeY = footerY - 26
+        let labelY = codeY - 26
+        let englishY = labelY - 22
+        let instructionY = englishY - 18
+        let instructionTop = instructionY - 18
+
+        // The QR code: 15 cm wide, at least 4 light modules clear of any text on every side; only when the text above
+        // is very long does it shrink, never below 13 cm.
+        let quietModules = Double(2 * QRRender.quietZone)
+        let available = instructionTop - textBottom
+        let side = max(min(qrWidth, available * Double(code.size) / (Double(code.size) + quietModules)), minQRWidth)
+        let module = side / Double(code.size)
+        let qrTop = textBottom + max(4 * module, (available - side) / 2)
+        let qrLeft = (pageWidth - side) / 2
+        cairo_set_source_rgb(cr, 0, 0, 0)
+        cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE)
+        for run in code.darkRuns {
+            cairo_rectangle(cr, qrLeft + Double(run.x) * module, qrTop + Double(run.y) * module,
+                            Double(run.length) * module, module)
+        }
+        cairo_fill(cr)
+        cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT)
+
+        // Instructions and the short code.
+        cairo_set_source_rgb(cr, 0.72, 0.07, 0.09)
+        setFont(cr, sans, bold: true, size: 22)
+        showCentered(cr, instruction, y: instructionY)
+        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3)
+        setFont(cr, sans, bold: false, size: 10.5)
+        showCentered(cr, instructionEnglish, y: englishY)
+        cairo_set_source_rgb(cr, 0.05, 0.05, 0.05)
+        setFont(cr, sans, bold: false, size: 12)
+        showCentered(cr, "Không quét được? Nhập mã địa điểm / Manual entry code:", y: labelY)
+        setFont(cr, mono, bold: true, size: 24)
+        showCentered(cr, poster.shortCode, y: codeY)
+
+        cairo_set_source_rgb(cr, 0.45, 0.45, 0.45)
+        setFont(cr, sans, bold: false, size: 8)
+        showCentered(cr, "TruyVet · Mã QR có chữ ký số, chỉ dùng tại địa điểm này / signed code, valid at this venue only", y: footerY)
+    }
+
+    private static func nfc(_ s: String) -> String { s.precomposedStringWithCanonicalMapping }
+
+    private static func setFont(_ cr: OpaquePointer?, _ family: String, bold: Bool, size: Double) {
+        cairo_select_font_face(cr, family, CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+        cairo_set_font_size(cr, size)
+    }
+
+    private static func textWidth(_ cr: OpaquePointer?, _ text: String) -> Double {
+        var extents = cairo_text_extents_t()
+        cairo_text_extents(cr, text, &extents)
+        return extents.x_advance
+    }
+
+    private static func showCentered(_ cr: OpaquePointer?, _ text: String, y: Double) {
+        let w = textWidth(cr, text)
+        cairo_move_to(cr, (pageWidth - w) / 2, y)
+        cairo_show_text(cr, text)
+    }
+
+    /// Greedy word wrap by measured width; a single word wider than the line is cut by characters.
+    private static func wrap(_ cr: OpaquePointer?, _ text: String, font: String, bold: Bool, size: Double, width: Double) -> [String] {
+        setFont(cr, font, bold: bold, size: size)
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(whereSeparator: { $0.isWhitespace }).map(String.init) {
+            let candidate = current.isEmpty ? word : current + " " + word
+            if textWidth(cr, candidate) <= width {
+                current = candidate
+                continue
+            }
+            if !current.isEmpty { lines.append(current) }
+            current = ""
+            for ch in word {
+                let next = current + String(ch)
+                if textWidth(cr, next) > width && !current.isEmpty {
+                    lines.append(current)
+                    current = String(ch)
+                } else {
+                    current = next
+                }
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines
+    }
+}
+
+/// Collects bytes from cairo's stream callbacks.
+final class ByteSink {
+    var bytes: [UInt8] = []
+
+    static let write: cairo_write_func_t = { closure, data, length in
+        guard let closure, let data else { return CAIRO_STATUS_WRITE_ERROR }
+        let sink = Unmanaged<ByteSink>.fromOpaque(closure).takeUnretainedValue()
+        sink.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
+        return CAIRO_STATUS_SUCCESS
+    }
+}

@@ -1,0 +1,227 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import TruyVetApp
+import TruyVetCore
+
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "Data directory: database and keys (env TRUYVET_DATA_DIR, default ./data).")
+    var dataDir: String?
+    @Option(help: "Database: a SQLite path or sqlite:// URL (env TRUYVET_DATABASE_URL).")
+    var databaseURL: String?
+    @Option(help: "Base URL printed in QR codes (env TRUYVET_PUBLIC_URL, default http://HOST:PORT).")
+    var publicURL: String?
+
+    func config() throws -> AppConfig {
+        var c = try AppConfig.fromEnvironment()
+        if let dataDir { c.dataDir = dataDir }
+        if let databaseURL { c.databaseURL = databaseURL }
+        if let publicURL { c.publicURL = publicURL }
+        return c
+    }
+
+    func open() async throws -> TruyVet { try await TruyVet.open(config: try config()) }
+}
+
+/// Prints an error a person can act on and exits non-zero.
+func fail(_ error: any Error) -> ExitCode {
+    let text = (error as? AppError)?.description ?? "\(error)"
+    FileHandle.standardError.write(Data("error: \(text)\n".utf8))
+    return ExitCode(1)
+}
+
+func write(_ bytes: [UInt8], to path: String) throws {
+    guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
+        throw AppError.invalid("out", "cannot write \(path)")
+    }
+}
+
+@main
+struct TruyVetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "truyvet",
+        abstract: "QR check-in and contact tracing.",
+        subcommands: [Serve.self, Areas.self, VenueCommand.self, PosterCommand.self, Posters.self, TokenCommand.self, Keys.self],
+        defaultSubcommand: Serve.self)
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Start the HTTP server.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Address to listen on (env TRUYVET_HOST, default 127.0.0.1).") var host: String?
+    @Option(help: "Port (env TRUYVET_PORT, default 8080).") var port: Int?
+
+    func run() async throws {
+        var config = try global.config()
+        if let host { config.host = host }
+        if let port { config.port = port }
+        let app: TruyVet
+        do { app = try await TruyVet.open(config: config) } catch { throw fail(error) }
+        if let token = try await app.bootstrapAdminToken() {
+            print("""
+                ──────────────────────────────────────────────────────────────
+                Admin token (shown once; keep it safe, it is stored only as a hash):
+                  \(token)
+                ──────────────────────────────────────────────────────────────
+                """)
+        }
+        print("TruyVet listening on http://\(config.host):\(config.port) · QR codes point to \(config.resolvedPublicURL) · data in \(config.dataDir)")
+        var logger = Logger(label: "truyvet")
+        logger.logLevel = .info
+        try await buildApplication(app, logger: logger).runService()
+    }
+}
+
+struct Areas: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Administrative units.", subcommands: [Import.self])
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Import areas from CSV: code,name,level,parent_code[,population].")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "CSV file") var file: String
+
+        func run() async throws {
+            do {
+                let text = try String(contentsOfFile: file, encoding: .utf8)
+                let report = try await global.open().importAreas(csv: text)
+                print("accepted \(report.accepted) rows, rejected \(report.rejected.count)")
+                for r in report.rejected { print("  line \(r.line)\(r.field.map { " (\($0))" } ?? ""): \(r.reason)") }
+                if report.accepted == 0 && !report.rejected.isEmpty { throw ExitCode(1) }
+            } catch let e as ExitCode { throw e } catch { throw fail(error) }
+        }
+    }
+}
+
+struct VenueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "venue", abstract: "Venues.", subcommands: [Add.self, List.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register a venue; prints its id, management token and check-in URL.")
+        @OptionGroup var global: GlobalOptions
+        @Option var name: String
+        @Option var address: String
+        @Option(help: "Commune code (5 digits)") var area: String
+        @Option(help: "One of: \(VenueCategory.allCases.map(\.rawValue).joined(separator: ", "))") var category: String
+        @Option(help: "Contact phone") var phone: String
+        @Option(help: "Default stay in minutes (120)") var stay: Int?
+        @Option var capacity: Int?
+        @Option var hours: String?
+
+        func run() async throws {
+            do {
+                let app = try await global.open()
+                let r = try await app.registerVenue(VenueRegistration(name: name, address: address, areaCode: area, category: category,
+                                                                      defaultStayMinutes: stay, contactPhone: phone, capacity: capacity, openingHours: hours))
+                print("venue id:         \(r.venue.id)")
+                print("management token: \(r.managementToken)   (shown once)")
+                print("short code:       \(r.venue.formattedShortCode)")
+                print("check-in URL:     \(app.checkinURL(r.venue))")
+            } catch { throw fail(error) }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the venues of a province, district or commune.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Area code (2, 3 or 5 digits)") var area: String
+
+        func run() async throws {
+            do {
+                let app = try await global.open()
+                var offset = 0
+                while true {
+                    let page = try await app.store.venues(inArea: area, limit: 1000, offset: offset)
+                    for v in page {
+                        print([String(v.id), v.formattedShortCode, v.category.rawValue, v.areaCode, v.name].joined(separator: "\t"))
+                    }
+                    if page.count < 1000 { break }
+                    offset += page.count
+                }
+            } catch { throw fail(error) }
+        }
+    }
+}
+
+struct PosterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "poster", abstract: "Write one venue's poster.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Venue id") var venue: Int64
+    @Option(help: "pdf (A4 poster), png (QR code) or svg (QR code)") var format: String = "pdf"
+    @Option(help: "PNG pixels per module") var scale: Int = 8
+    @Option(help: "Output file") var out: String
+
+    func run() async throws {
+        do {
+            guard let f = TruyVet.PosterFormat(rawValue: format.lowercased()) else { throw AppError.invalid("format", "format must be pdf, png or svg") }
+            let app = try await global.open()
+            try write(try await app.poster(try await app.venue(venue), format: f, scale: scale), to: out)
+            print("wrote \(out)")
+        } catch { throw fail(error) }
+    }
+}
+
+struct Posters: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "One PDF with a poster page for every venue of an area.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Area code (2, 3 or 5 digits)") var area: String
+    @Option(help: "Output PDF") var out: String
+
+    func run() async throws {
+        do {
+            let (pdf, count) = try await global.open().posters(area: area)
+            try write(pdf, to: out)
+            print("wrote \(count) posters to \(out)")
+        } catch { throw fail(error) }
+    }
+}
+
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "token", abstract: "Bearer tokens.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a token and print it (shown once).")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "admin, tracer, health or venue") var role: String
+        @Option(help: "Venue id, for a venue token") var venue: Int64?
+        @Option var label: String?
+
+        func run() async throws {
+            do {
+                let role = try Role.parse(role)
+                print(try await global.open().createToken(role: role, venueID: venue, label: label ?? role.rawValue))
+            } catch { throw fail(error) }
+        }
+    }
+}
+
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Poster signing keys in the data directory.",
+                                                    subcommands: [ListKeys.self, Rotate.self, Retire.self])
+
+    struct ListKeys: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list")
+        @OptionGroup var global: GlobalOptions
+        func run() async throws {
+            let (current, ids) = try KeyFile.list(dataDir: try global.config().dataDir)
+            for id in ids { print(id == current ? "\(id) (signs new posters)" : "\(id)") }
+        }
+    }
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a key for new posters; existing posters keep verifying. Restart the server to apply.")
+        @OptionGroup var global: GlobalOptions
+        func run() async throws {
+            do { print("key \(try KeyFile.rotate(dataDir: try global.config().dataDir)) now signs new posters") } catch { throw fail(error) }
+        }
+    }
+
+    struct Retire: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a key: posters signed with it stop verifying. Restart the server to apply.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: UInt8
+        func run() async throws {
+            do { try KeyFile.retire(id: id, dataDir: try global.config().dataDir); print("key \(id) retired") } catch { throw fail(error) }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import TruyVetCore
+
+@Suite struct PhoneTests {
+    @Test(arguments: [
+        ("0912 345 678", "+84912345678"), ("0912.345.678", "+84912345678"), ("+84 912 345 678", "+84912345678"),
+        ("84912345678", "+84912345678"), ("0084912345678", "+84912345678"), ("+84 0912345678", "+84912345678"),
+        ("(0209) 3870 123", "+842093870123"), ("+33 6 12 34 56 78", "+33612345678"),
+    ])
+    func normalisesToE164(raw: String, expected: String) throws {
+        #expect(try Phone.normalize(raw) == expected)
+    }
+
+    @Test(arguments: ["", "12345", "0912", "09123456789012", "0912abc678", "=HYPERLINK(1)", "+1"])
+    func rejectsNonNumbers(raw: String) throws {
+        #expect(throws: AppError.self) { try Phone.normalize(raw) }
+    }
+
+    @Test func errorsNameTheField() throws {
+        do { _ = try Phone.normalize("abc", field: "contactPhone"); Issue.record("accepted") } catch { #expect(error.field == "contactPhone") }
+    }
+}
+
+@Suite struct TextTests {
+    @Test func trimsAndComposes() throws {
+        #expect(try Text.required("  Phở\u{0020}Hà Nội ", field: "name", max: 10) == "Phở Hà Nội")
+        #expect(try Text.required("Đe\u{0301}", field: "name", max: 10) == "Đé")
+    }
+
+    @Test func rejectsControlCharactersEmptyAndLong() throws {
+        #expect(throws: AppError.invalid("name", "name must not contain control characters")) { try Text.required("a\u{0007}b", field: "name", max: 10) }
+        #expect(throws: AppError.invalid("name", "name must not be empty")) { try Text.required("   ", field: "name", max: 10) }
+        #expect(throws: AppError.missing("name")) { try Text.required(nil, field: "name", max: 10) }
+        #expect(throws: AppError.self) { try Text.required(String(repeating: "a", count: 11), field: "name", max: 10) }
+    }
+}
+
+@Suite struct VenueRegistrationTests {
+    let good = VenueRegistration(name: "Quán Phở Bà Tư", address: "5 Trường Chinh", areaCode: "01960", category: "restaurant",
+                                 contactPhone: "0912 345 678")
+
+    @Test func validatesAndFillsDefaults() throws {
+        let v = try good.validated()
+        #expect(v.defaultStayMinutes == 120)
+        #expect(v.contactPhone == "+84912345678")
+        #expect(v.category == .restaurant)
+    }
+
+    @Test func everyBadFieldIsNamed() throws {
+        func field(_ change: (inout VenueRegistration) -> Void) -> String? {
+            var r = good
+            change(&r)
+            do { _ = try r.validated(); return nil } catch { return error.field }
+        }
+        #expect(field { $0.name = nil } == "name")
+        #expect(field { $0.address = "" } == "address")
+        #expect(field { $0.areaCode = "06" } == "areaCode")
+        #expect(field { $0.category = "casino" } == "category")
+        #expect(field { $0.defaultStayMinutes = 0 } == "defaultStayMinutes")
+        #expect(field { $0.contactPhone = "hello" } == "contactPhone")
+        #expect(field { $0.capacity = -1 } == "capacity")
+        #expect(field { $0.openingHours = String(repeating: "x", count: 101) } == "openingHours")
+    }
+
+    @Test func categoriesCoverTheMeasuresTable() throws {
+        #expect(VenueCategory.allCases.count == 13)
+        #expect(try VenueCategory.parse("HIGH_RISK_SERVICE") == .highRiskService)
+    }
+}
+
+@Suite struct ShortCodeTests {
+    @Test func formatsAndForgivesTyping() throws {
+        var g = SystemRandomNumberGenerator()
+        let code = ShortCode.random(using: &g)
+        #expect(code.count == 10)
+        #expect(ShortCode.normalize(ShortCode.format(code).lowercased()) == code)
+        #expect(ShortCode.format("ABCDEFGHJK") == "ABCD-EFGH-JK")
+        #expect(ShortCode.normalize("abcd-efgh-jo") == "ABCDEFGHJ0")
+        #expect(ShortCode.normalize("ABC") == nil)
+        #expect(ShortCode.normalize("ABCD-EFGH-J!") == nil)
+    }
+}
