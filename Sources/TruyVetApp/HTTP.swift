@@ -54,11 +54,30 @@ enum JSON {
         guard buffer.readableBytes > 0 else {
             throw AppError(.badRequest, code: "empty_body", message: "a JSON object is required in the request body", field: "body")
         }
+        let data = Data(buffer: buffer)
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+            return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
-            throw AppError(decoding: error)
+            throw culprit(of: error, in: data, as: T.self) ?? AppError(decoding: error)
         }
+    }
+
+    /// Foundation on Linux reports a value that does not fit its type (`1.5` for a whole number) as invalid JSON with no
+    /// path. When the body is valid JSON, decode each top-level member alone (request fields are optional) to name it.
+    static func culprit<T: Decodable>(of error: DecodingError, in data: Data, as type: T.Type) -> AppError? {
+        guard case let .dataCorrupted(context) = error, context.codingPath.isEmpty,
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        for key in object.keys.sorted() {
+            guard let single = try? JSONSerialization.data(withJSONObject: [key: object[key]!]) else { continue }
+            do { _ = try JSONDecoder().decode(T.self, from: single) } catch let e as DecodingError {
+                if case .keyNotFound = e { continue }
+                if case let .dataCorrupted(c) = e, c.codingPath.isEmpty {
+                    return .invalid(key, "\(key) has a value of the wrong type or out of range")
+                }
+                return AppError(decoding: e)
+            } catch { continue }
+        }
+        return nil
     }
 }
 

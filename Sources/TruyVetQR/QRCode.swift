@@ -69,7 +69,32 @@ public struct QRCode: Sendable, Equatable {
         self.modules = modules
     }
 
-    /// Horizontal runs of dark modules per row: (x, y, length). Used by every vector renderer.
+    /// Dark modules as rectangles (in modules): horizontal runs, merged with identical runs on the rows below.
+    /// Covers exactly the dark modules; fewer shapes make smaller, faster vector output.
+    public var darkRectangles: [(x: Int, y: Int, width: Int, height: Int)] {
+        var open: [Int: Int] = [:]  // key x * size + width → index in rects, for runs still growing downwards
+        var rects: [(x: Int, y: Int, width: Int, height: Int)] = []
+        var currentY = -1
+        var grownThisRow: [Int: Int] = [:]
+        for run in darkRuns {
+            if run.y != currentY {
+                open = grownThisRow.filter { rects[$0.value].y + rects[$0.value].height == run.y }
+                grownThisRow = [:]
+                currentY = run.y
+            }
+            let key = run.x * size + run.length
+            if let index = open[key] {
+                rects[index].height += 1
+                grownThisRow[key] = index
+            } else {
+                rects.append((run.x, run.y, run.length, 1))
+                grownThisRow[key] = rects.count - 1
+            }
+        }
+        return rects
+    }
+
+    /// Horizontal runs of dark modules per row: (x, y, length).
     public var darkRuns: [(x: Int, y: Int, length: Int)] {
         var runs: [(x: Int, y: Int, length: Int)] = []
         for y in 0..<size {

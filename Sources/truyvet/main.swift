@@ -31,6 +31,11 @@ func fail(_ error: any Error) -> ExitCode {
     return ExitCode(1)
 }
 
+/// Unbuffered, so the one-time admin token reaches a log file or journal at once.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 func write(_ bytes: [UInt8], to path: String) throws {
     guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
         throw AppError.invalid("out", "cannot write \(path)")
@@ -59,14 +64,14 @@ struct Serve: AsyncParsableCommand {
         let app: TruyVet
         do { app = try await TruyVet.open(config: config) } catch { throw fail(error) }
         if let token = try await app.bootstrapAdminToken() {
-            print("""
+            say("""
                 ──────────────────────────────────────────────────────────────
                 Admin token (shown once; keep it safe, it is stored only as a hash):
                   \(token)
                 ──────────────────────────────────────────────────────────────
                 """)
         }
-        print("TruyVet listening on http://\(config.host):\(config.port) · QR codes point to \(config.resolvedPublicURL) · data in \(config.dataDir)")
+        say("TruyVet listening on http://\(config.host):\(config.port) · QR codes point to \(config.resolvedPublicURL) · data in \(config.dataDir)")
         var logger = Logger(label: "truyvet")
         logger.logLevel = .info
         try await buildApplication(app, logger: logger).runService()

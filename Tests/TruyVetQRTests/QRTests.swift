@@ -30,6 +30,18 @@ let sampleURL = "https://truyvet.example.vn/c/AQAAAAAAAAAqAAAAASpMzQ7tHn7o8NjGbW
         #expect(throws: QRError.emptyPayload) { try QRCode("") }
     }
 
+    @Test func darkRectanglesCoverExactlyTheDarkModulesWithFewerShapes() throws {
+        for payload in [sampleURL, "x", String(repeating: "TRUYVET ", count: 40)] {
+            let code = try QRCode(payload)
+            var covered = [Int](repeating: 0, count: code.size * code.size)
+            for r in code.darkRectangles {
+                for y in r.y..<(r.y + r.height) { for x in r.x..<(r.x + r.width) { covered[y * code.size + x] += 1 } }
+            }
+            #expect(covered == code.modules.map { $0 ? 1 : 0 }, "every dark module once, no light module")
+            #expect(code.darkRectangles.count < code.darkRuns.count)
+        }
+    }
+
     @Test func darkRunsCoverExactlyTheDarkModules() throws {
         let code = try QRCode(sampleURL)
         var rebuilt = [Bool](repeating: false, count: code.size * code.size)

@@ -1,0 +1,100 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import TruyVetApp
+import TruyVetCore
+import TruyVetStore
+
+/// An application on an in-memory database with the bundled areas, and helpers to call it.
+struct TestApp {
+    let app: TruyVet
+    static let adminToken = "tv_test-admin-token-000000000000000"
+
+    static func make(_ configure: (inout AppConfig) -> Void = { _ in }) async throws -> TestApp {
+        var config = AppConfig()
+        config.publicURL = "https://qr.truyvet.test"
+        config.adminToken = adminToken
+        configure(&config)
+        let keyring = try SigningKeyring(keys: [1: SymmetricKey(size: .bits256)], currentID: 1)
+        let app = TruyVet(store: SQLiteStore(try AppDatabase.inMemory()), keyring: keyring, config: config)
+        try await app.loadBundledAreasIfEmpty()
+        return TestApp(app: app)
+    }
+
+    struct Reply: Sendable {
+        let status: Int
+        let headers: HTTPFields
+        let body: [UInt8]
+        var text: String { String(decoding: body, as: UTF8.self) }
+        func json<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: Data(body)) }
+        var error: ErrorReply? { try? json(ErrorReply.self) }
+    }
+
+    func run(_ requests: @escaping @Sendable (Client) async throws -> Void) async throws {
+        try await buildApplication(app).test(.router) { client in try await requests(Client(client: client)) }
+    }
+
+    struct Client {
+        let client: any TestClientProtocol
+
+        @discardableResult
+        func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil,
+                  body: [UInt8]? = nil, accept: String? = nil) async throws -> Reply {
+            var headers: HTTPFields = [:]
+            if let token { headers[.authorization] = "Bearer \(token)" }
+            if json != nil { headers[.contentType] = "application/json" }
+            if let accept { headers[.accept] = accept }
+            let payload = json.map { ByteBuffer(string: $0) } ?? body.map { ByteBuffer(bytes: $0) }
+            return try await client.execute(uri: uri, method: method, headers: headers, body: payload) { response in
+                Reply(status: Int(response.status.code), headers: response.headers,
+                      body: Array(response.body.readableBytesView))
+            }
+        }
+
+        /// Registers a venue in Phường Đức Xuân (Bắc Kạn) and returns the answer.
+        func register(name: String = "Quán Phở Bà Tư", area: String = "01843", category: String = "restaurant",
+                      token: String? = nil) async throws -> Registered {
+            let reply = try await call(.post, "/v1/venues", token: token, json: """
+                {"name": "\(name)", "address": "5 Trường Chinh", "areaCode": "\(area)", "category": "\(category)",
+                 "contactPhone": "0912 345 678", "capacity": 40}
+                """)
+            guard reply.status == 201 else { throw TestFailure("registration answered \(reply.status): \(reply.text)") }
+            return try reply.json(Registered.self)
+        }
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+struct ErrorReply: Decodable, Equatable {
+    let error: String
+    let message: String
+    let field: String?
+}
+
+struct Registered: Decodable {
+    struct Venue: Decodable {
+        struct Links: Decodable { let venue: String; let posterPdf: String; let posterPng: String; let posterSvg: String }
+        struct AreaRef: Decodable { let code: String; let name: String; let level: String }
+        let id: Int64
+        let name: String
+        let checkinUrl: String
+        let shortCode: String
+        let posterGeneration: Int
+        let contactPhone: String
+        let defaultStayMinutes: Int
+        let area: [AreaRef]
+        let links: Links
+    }
+    let venue: Venue
+    let managementToken: String
+
+    /// `/c/…` of the check-in URL.
+    var checkinPath: String { String(venue.checkinUrl.dropFirst("https://qr.truyvet.test".count)) }
+}
