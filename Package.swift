@@ -36,6 +36,7 @@ let package = Package(
         .target(name: "TruyVetApp", dependencies: [
             "TruyVetCore", "TruyVetStore", "TruyVetQR",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "truyvet", dependencies: [
@@ -50,6 +51,7 @@ let package = Package(
         .testTarget(name: "TruyVetCoreTests", dependencies: ["TruyVetCore"]),
         .testTarget(name: "TruyVetAppTests", dependencies: [
             "TruyVetApp", "TruyVetTestSupport",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ]

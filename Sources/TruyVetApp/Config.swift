@@ -18,6 +18,12 @@ public struct AppConfig: Sendable {
     public var openRegistration: Bool = true
     /// `TRUYVET_SIGNING_KEYS`: `id:base64key,...` (the last is used for new posters); default: the keys file in the data directory.
     public var signingKeys: String?
+    /// `TRUYVET_DATA_KEY`: base64 of 32 bytes; default: the keys file in the data directory.
+    public var dataKey: String?
+    /// `TRUYVET_CHECKIN_RATE_LIMIT`: check-ins per minute per client address; 0 turns the limit off.
+    public var checkinRateLimit: Int = 30
+    /// Check-ins per hour per person (phone), against scripted mass check-ins.
+    public var personRateLimit: Int = 60
 
     public init() {}
 
@@ -40,6 +46,13 @@ public struct AppConfig: Sendable {
             }
         }
         if let v = env["TRUYVET_SIGNING_KEYS"], !v.isEmpty { c.signingKeys = v }
+        if let v = env["TRUYVET_DATA_KEY"], !v.isEmpty { c.dataKey = v }
+        if let v = env["TRUYVET_CHECKIN_RATE_LIMIT"], !v.isEmpty {
+            guard let n = Int(v), n >= 0 else {
+                throw .invalid("TRUYVET_CHECKIN_RATE_LIMIT", "TRUYVET_CHECKIN_RATE_LIMIT must be a whole number ≥ 0 (0 = no limit), got '\(v)'")
+            }
+            c.checkinRateLimit = n
+        }
         return c
     }
 

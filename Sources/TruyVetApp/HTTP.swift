@@ -54,7 +54,10 @@ enum JSON {
         guard buffer.readableBytes > 0 else {
             throw AppError(.badRequest, code: "empty_body", message: "a JSON object is required in the request body", field: "body")
         }
-        let data = Data(buffer: buffer)
+        return try decode(type, from: Data(buffer: buffer))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
@@ -127,6 +130,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return JSON.error(error)
         } catch let error as DecodingError {
             return JSON.error(AppError(decoding: error))
+        } catch let error as RateLimited {
+            return try error.response(from: request, context: context)
         } catch let error as HTTPError {
             return JSON.error(Self.map(status: error.status, message: error.body))
         } catch let error as any HTTPResponseError {

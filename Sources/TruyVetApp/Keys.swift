@@ -8,6 +8,28 @@ public enum KeyFile {
         var currentSigningKey: UInt8
         /// id → base64 secret (32 bytes)
         var signingKeys: [String: String]
+        /// base64, 32 bytes: encrypts personal data at rest and keys its lookup hashes. Added on first use.
+        var dataKey: String?
+    }
+
+    /// The personal-data key from `TRUYVET_DATA_KEY` if given, otherwise from the keys file (created when missing).
+    /// Losing it makes stored names and phones unreadable: back up the keys file with the database.
+    public static func dataKey(config: AppConfig) throws -> SymmetricKey {
+        if let base64 = config.dataKey {
+            guard let data = Data(base64Encoded: base64), data.count == 32 else {
+                throw AppError.invalid("TRUYVET_DATA_KEY", "TRUYVET_DATA_KEY must be 32 bytes in base64")
+            }
+            return SymmetricKey(data: data)
+        }
+        var contents = try loadOrCreate(dataDir: config.dataDir)
+        if contents.dataKey == nil {
+            contents.dataKey = newSecret()
+            try write(contents, dataDir: config.dataDir)
+        }
+        guard let data = Data(base64Encoded: contents.dataKey!), data.count == 32 else {
+            throw AppError(.badRequest, code: "invalid_keys", message: "the keys file has a malformed data key")
+        }
+        return SymmetricKey(data: data)
     }
 
     public static func path(dataDir: String) -> String { (dataDir as NSString).appendingPathComponent("keys.json") }
@@ -51,7 +73,7 @@ public enum KeyFile {
         if let data = FileManager.default.contents(atPath: file) {
             return try JSONDecoder().decode(Contents.self, from: data)
         }
-        let contents = Contents(currentSigningKey: 1, signingKeys: ["1": newSecret()])
+        let contents = Contents(currentSigningKey: 1, signingKeys: ["1": newSecret()], dataKey: newSecret())
         try write(contents, dataDir: dataDir)
         return contents
     }

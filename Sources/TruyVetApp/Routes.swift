@@ -8,10 +8,22 @@ import TruyVetQR
 /// The HTTP API. Every handler authenticates with `principal(_:)` and throws `AppError` for anything a client did wrong.
 struct Routes: Sendable {
     let app: TruyVet
+    let perAddress: RateLimiter
+    let perPerson: RateLimiter
+    let bursts = BurstDetector()
+
+    init(app: TruyVet) {
+        self.app = app
+        self.perAddress = RateLimiter(limit: app.config.checkinRateLimit, window: 60)
+        self.perPerson = RateLimiter(limit: app.config.checkinRateLimit == 0 ? 0 : app.config.personRateLimit, window: 3600)
+    }
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/healthz") { _, _ in Response(status: .ok, headers: .contentType("text/plain"), body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
         router.get("/c/:token") { request, context in try await checkinPage(request, context) }
+        router.post("/c/:token") { request, context in try await checkinForm(request, context) }
+        router.get("/r/:id") { request, context in try await receiptPage(request, context) }
+        router.post("/r/:id/checkout") { request, context in try await checkoutForm(request, context) }
 
         let v1 = router.group("v1")
         v1.get("categories") { _, _ in try JSON.response(VenueCategory.allCases.map(CategoryJSON.init)) }
@@ -27,6 +39,16 @@ struct Routes: Sendable {
         v1.get("posters") { request, _ in try await batchPosters(request) }
 
         v1.post("tokens") { request, context in try await createToken(request, context) }
+
+        v1.post("checkins") { request, context in try await apiCheckin(request, context) }
+        v1.post("visits/import") { request, context in try await importVisits(request, context) }
+        v1.post("visits/:id/checkout") { request, context in try await apiCheckout(request, context) }
+        v1.get("venues/:id/visits") { request, context in try await venueVisits(request, context) }
+        v1.get("venues/:id/occupancy") { request, context in try await occupancy(request, context) }
+        v1.post("venues/:id/checkout-all") { request, context in try await checkoutAll(request, context) }
+        v1.get("venues/:id/day-code") { request, context in try await dayCode(request, context) }
+        v1.get("venues/:id/flags") { request, context in try await venueFlags(request, context) }
+        v1.get("flags") { request, _ in try await allFlags(request) }
     }
 
     // MARK: Auth
@@ -177,15 +199,6 @@ struct Routes: Sendable {
 
     // MARK: Check-in page
 
-    func checkinPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let token = context.parameters.get("token") ?? ""
-        guard let venue = try await app.verifyPoster(token: token) else {
-            // The same answer for forged, tampered, rotated and unknown tokens.
-            return Page.invalidCode(wantsHTML: Page.wantsHTML(request))
-        }
-        let path = try await app.areaPath(venue.areaCode)
-        return Page.venue(venue, areaLine: path.map(\.name).joined(separator: ", "), wantsHTML: Page.wantsHTML(request))
-    }
 
     // MARK: JSON shapes
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import TruyVetCore
 import TruyVetQR
@@ -8,12 +9,14 @@ public struct TruyVet: Sendable {
     public let store: any Store
     public let keyring: SigningKeyring
     public let config: AppConfig
+    public let cipher: PersonalDataCipher
     private let adminTokenHash: [UInt8]?
 
-    public init(store: any Store, keyring: SigningKeyring, config: AppConfig) {
+    public init(store: any Store, keyring: SigningKeyring, dataKey: SymmetricKey, config: AppConfig) {
         self.store = store
         self.keyring = keyring
         self.config = config
+        self.cipher = PersonalDataCipher(dataKey: dataKey)
         self.adminTokenHash = config.adminToken.map(BearerToken.hash)
     }
 
@@ -22,7 +25,8 @@ public struct TruyVet: Sendable {
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let database = try AppDatabase.open(path: try config.sqlitePath())
-        let app = TruyVet(store: SQLiteStore(database), keyring: try KeyFile.signingKeyring(config: config), config: config)
+        let app = TruyVet(store: SQLiteStore(database), keyring: try KeyFile.signingKeyring(config: config),
+                          dataKey: try KeyFile.dataKey(config: config), config: config)
         try await app.loadBundledAreasIfEmpty()
         return app
     }

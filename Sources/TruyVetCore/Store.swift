@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything the product keeps, behind one protocol: SQLite now (TruyVetStore), PostgreSQL later.
 public protocol Store: Sendable {
     // Areas
@@ -22,4 +24,31 @@ public protocol Store: Sendable {
     func insertToken(hash: [UInt8], role: Role, venueID: Int64?, label: String) async throws -> Int64
     func principal(tokenHash: [UInt8]) async throws -> Principal?
     func tokenCount(role: Role) async throws -> Int
+
+    // Visits
+    /// Records a check-in durably before returning (committed in groups with concurrent ones).
+    func checkin(_ request: CheckinRequest) async throws -> CheckinOutcome
+    /// Sets the check-out if the visit is open; returns the visit (unchanged when already checked out), nil if unknown.
+    func checkout(visitID: Int64, at: Date) async throws -> Visit?
+    func visit(id: Int64) async throws -> Visit?
+    /// Visits at a venue with check-in in [from, to), oldest first.
+    func visits(venueID: Int64, from: Date, to: Date, limit: Int) async throws -> [VisitRecord]
+    /// Visits at a venue without check-out that began after `since` (open candidates; `Stay` decides).
+    func uncheckedOutVisits(venueID: Int64, since: Date) async throws -> [VisitRecord]
+    /// Checks out every listed visit still without check-out; returns how many changed.
+    func checkoutAll(visitIDs: [Int64], at: Date) async throws -> Int
+    /// Inserts imported visits; a visit already stored (same venue, person and check-in) is not duplicated.
+    /// Returns the lines inserted and the lines that were duplicates.
+    func importVisits(_ rows: [ImportedVisit]) async throws -> (inserted: [Int], duplicates: [Int])
+    func personID(phoneHash: Data) async throws -> Int64?
+    func person(id: Int64) async throws -> SealedPerson?
+    /// Remembers a device (random cookie id, stored hashed) as a person's, for one-tap check-ins.
+    func linkDevice(_ deviceHash: Data, personID: Int64) async throws
+    func personID(deviceHash: Data) async throws -> Int64?
+    func visitCount() async throws -> Int
+    func venue(shortCode: String) async throws -> Venue?
+
+    // Flags (abuse signals for venues and tracers)
+    func addFlag(_ flag: Flag) async throws
+    func flags(venueID: Int64?, since: Date, limit: Int) async throws -> [Flag]
 }

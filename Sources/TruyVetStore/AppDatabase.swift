@@ -70,6 +70,60 @@ public final class AppDatabase: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v2: people, visits, idempotency, devices") { db in
+            // Personal data is sealed (AES-GCM) by the application; lookups use keyed hashes.
+            // Instants are whole seconds since 1970 UTC.
+            try db.execute(sql: """
+                CREATE TABLE people (
+                    id INTEGER PRIMARY KEY,
+                    phone_hash BLOB NOT NULL UNIQUE,
+                    id_hash BLOB,
+                    name_hash BLOB NOT NULL,
+                    name_enc BLOB NOT NULL,
+                    phone_enc BLOB NOT NULL,
+                    id_enc BLOB,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX people_id_hash ON people(id_hash) WHERE id_hash IS NOT NULL;
+
+                CREATE TABLE visits (
+                    id INTEGER PRIMARY KEY,
+                    venue_id INTEGER NOT NULL,
+                    person_id INTEGER NOT NULL,
+                    checkin_at INTEGER NOT NULL,
+                    checkout_at INTEGER,
+                    source INTEGER NOT NULL
+                );
+                -- One visit per person, venue and second: serves venue logs, overlap range scans and import de-duplication.
+                CREATE UNIQUE INDEX visits_venue_time ON visits(venue_id, checkin_at, person_id);
+                CREATE INDEX visits_person_time ON visits(person_id, checkin_at);
+
+                CREATE TABLE idempotency (
+                    key_hash BLOB PRIMARY KEY,
+                    visit_id INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+
+                CREATE TABLE devices (
+                    device_hash BLOB PRIMARY KEY,
+                    person_id INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v3: flags") { db in
+            try db.execute(sql: """
+                CREATE TABLE flags (
+                    id INTEGER PRIMARY KEY,
+                    venue_id INTEGER NOT NULL,
+                    at INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    detail TEXT NOT NULL
+                );
+                CREATE INDEX flags_venue ON flags(venue_id, at);
+                CREATE INDEX flags_at ON flags(at);
+                """)
+        }
         return migrator
     }
 }

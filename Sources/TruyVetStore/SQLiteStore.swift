@@ -6,9 +6,11 @@ import TruyVetCore
 public struct SQLiteStore: Store {
     public let database: AppDatabase
     var writer: any DatabaseWriter { database.writer }
+    private let batcher: CheckinBatcher
 
     public init(_ database: AppDatabase) {
         self.database = database
+        self.batcher = CheckinBatcher(writer: database.writer)
     }
 
     // MARK: Areas
@@ -134,6 +136,119 @@ public struct SQLiteStore: Store {
 
     public func tokenCount(role: Role) async throws -> Int {
         try await writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM api_tokens WHERE role = ? AND revoked_at IS NULL", arguments: [role.rawValue]) ?? 0 }
+    }
+}
+
+extension SQLiteStore {
+    // MARK: Visits
+
+    public func checkin(_ request: CheckinRequest) async throws -> CheckinOutcome {
+        try await batcher.submit(request)
+    }
+
+    public func checkout(visitID: Int64, at: Date) async throws -> Visit? {
+        try await writer.write { db in
+            guard let visit = try VisitSQL.visit(id: visitID, db) else { return nil }
+            guard visit.checkoutAt == nil else { return visit }
+            let when = max(VisitSQL.seconds(at), VisitSQL.seconds(visit.checkinAt))
+            try db.execute(sql: "UPDATE visits SET checkout_at = ? WHERE id = ?", arguments: [when, visitID])
+            return try VisitSQL.visit(id: visitID, db)
+        }
+    }
+
+    public func visit(id: Int64) async throws -> Visit? {
+        try await writer.read { try VisitSQL.visit(id: id, $0) }
+    }
+
+    public func visits(venueID: Int64, from: Date, to: Date, limit: Int) async throws -> [VisitRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: VisitSQL.recordSelect + " WHERE v.venue_id = ? AND v.checkin_at >= ? AND v.checkin_at < ? ORDER BY v.checkin_at, v.id LIMIT ?",
+                             arguments: [venueID, VisitSQL.seconds(from), VisitSQL.seconds(to), limit]).map(VisitSQL.record)
+        }
+    }
+
+    public func uncheckedOutVisits(venueID: Int64, since: Date) async throws -> [VisitRecord] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: VisitSQL.recordSelect + " WHERE v.venue_id = ? AND v.checkin_at >= ? AND v.checkout_at IS NULL ORDER BY v.checkin_at",
+                             arguments: [venueID, VisitSQL.seconds(since)]).map(VisitSQL.record)
+        }
+    }
+
+    public func checkoutAll(visitIDs: [Int64], at: Date) async throws -> Int {
+        guard !visitIDs.isEmpty else { return 0 }
+        return try await writer.write { db in
+            var changed = 0
+            for id in visitIDs {
+                try db.execute(cachedSQL: "UPDATE visits SET checkout_at = MAX(?, checkin_at) WHERE id = ? AND checkout_at IS NULL",
+                               arguments: [VisitSQL.seconds(at), id])
+                changed += db.changesCount
+            }
+            return changed
+        }
+    }
+
+    public func importVisits(_ rows: [ImportedVisit]) async throws -> (inserted: [Int], duplicates: [Int]) {
+        try await writer.write { db in
+            var inserted: [Int] = [], duplicates: [Int] = []
+            for row in rows {
+                let personID = try VisitSQL.upsertPerson(row.person, db)
+                try db.execute(cachedSQL: "INSERT INTO visits (venue_id, person_id, checkin_at, checkout_at, source) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                               arguments: [row.venueID, personID, VisitSQL.seconds(row.checkinAt), row.checkoutAt.map(VisitSQL.seconds),
+                                           VisitSource.importFile.rawValue])
+                if db.changesCount == 1 { inserted.append(row.line) } else { duplicates.append(row.line) }
+            }
+            return (inserted, duplicates)
+        }
+    }
+
+    public func personID(phoneHash: Data) async throws -> Int64? {
+        try await writer.read { try Int64.fetchOne($0, sql: "SELECT id FROM people WHERE phone_hash = ?", arguments: [phoneHash]) }
+    }
+
+    public func person(id: Int64) async throws -> SealedPerson? {
+        try await writer.read { try Row.fetchOne($0, sql: "SELECT * FROM people WHERE id = ?", arguments: [id]).map(VisitSQL.person) }
+    }
+
+    public func linkDevice(_ deviceHash: Data, personID: Int64) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO devices (device_hash, person_id, updated_at) VALUES (?, ?, ?)",
+                           arguments: [deviceHash, personID, VisitSQL.seconds(Date())])
+        }
+    }
+
+    public func personID(deviceHash: Data) async throws -> Int64? {
+        try await writer.read { try Int64.fetchOne($0, sql: "SELECT person_id FROM devices WHERE device_hash = ?", arguments: [deviceHash]) }
+    }
+
+    public func venue(shortCode: String) async throws -> Venue? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM venues WHERE short_code = ?", arguments: [shortCode]).map(Self.venue)
+        }
+    }
+
+    public func addFlag(_ flag: Flag) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "INSERT INTO flags (venue_id, at, kind, detail) VALUES (?, ?, ?, ?)",
+                           arguments: [flag.venueID, VisitSQL.seconds(flag.at), flag.kind.rawValue, flag.detail])
+        }
+    }
+
+    public func flags(venueID: Int64?, since: Date, limit: Int) async throws -> [Flag] {
+        try await writer.read { db in
+            let rows: [Row]
+            if let venueID {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM flags WHERE venue_id = ? AND at >= ? ORDER BY at DESC LIMIT ?",
+                                        arguments: [venueID, VisitSQL.seconds(since), limit])
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM flags WHERE at >= ? ORDER BY at DESC LIMIT ?",
+                                        arguments: [VisitSQL.seconds(since), limit])
+            }
+            return rows.map { Flag(venueID: $0["venue_id"], at: VisitSQL.date($0["at"]), kind: Flag.Kind(rawValue: $0["kind"]) ?? .checkinBurst, detail: $0["detail"]) }
+        }
+    }
+
+    public func visitCount() async throws -> Int {
+        try await writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM visits") ?? 0 }
     }
 }
 

@@ -19,7 +19,7 @@ struct TestApp {
         config.adminToken = adminToken
         configure(&config)
         let keyring = try SigningKeyring(keys: [1: SymmetricKey(size: .bits256)], currentID: 1)
-        let app = TruyVet(store: SQLiteStore(try AppDatabase.inMemory()), keyring: keyring, config: config)
+        let app = TruyVet(store: SQLiteStore(try AppDatabase.inMemory()), keyring: keyring, dataKey: SymmetricKey(size: .bits256), config: config)
         try await app.loadBundledAreasIfEmpty()
         return TestApp(app: app)
     }
@@ -39,6 +39,9 @@ struct TestApp {
 
     struct Client {
         let client: any TestClientProtocol
+        var cookie: String? = nil
+
+        func withCookie(_ cookie: String) -> Client { Client(client: client, cookie: cookie) }
 
         @discardableResult
         func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil,
@@ -47,6 +50,7 @@ struct TestApp {
             if let token { headers[.authorization] = "Bearer \(token)" }
             if json != nil { headers[.contentType] = "application/json" }
             if let accept { headers[.accept] = accept }
+            if let cookie { headers[.cookie] = cookie }
             let payload = json.map { ByteBuffer(string: $0) } ?? body.map { ByteBuffer(bytes: $0) }
             return try await client.execute(uri: uri, method: method, headers: headers, body: payload) { response in
                 Reply(status: Int(response.status.code), headers: response.headers,

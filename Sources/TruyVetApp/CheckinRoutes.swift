@@ -1,0 +1,301 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import TruyVetCore
+
+/// Check-in by poster (page and API), check-out, venue tools and imports.
+extension Routes {
+    static let deviceCookie = "tv_device"
+
+    // MARK: Limits
+
+    func clientKey(_ context: AppRequestContext) -> String {
+        context.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    func limitAddress(_ context: AppRequestContext) throws {
+        guard perAddress.allow(clientKey(context)) else {
+            throw RateLimited(retryAfter: perAddress.retryAfter(), message: "too many check-ins from this address; try again in a minute")
+        }
+    }
+
+    func limitPerson(_ phone: String) throws {
+        guard perPerson.allow(phone) else {
+            throw RateLimited(retryAfter: perPerson.retryAfter(), message: "too many check-ins for this phone number in the last hour")
+        }
+    }
+
+    /// Counts the check-in towards the venue's burst detector and records a flag when it trips.
+    func noteBurst(_ receipt: TruyVet.Receipt) async {
+        guard case .created = receipt.outcome,
+              let (count, threshold) = bursts.record(venueID: receipt.venue.id, capacity: receipt.venue.capacity) else { return }
+        let detail = "\(count) check-ins within a minute (threshold \(threshold)\(receipt.venue.capacity == nil ? "" : ", the venue's capacity"))"
+        try? await app.store.addFlag(Flag(venueID: receipt.venue.id, at: Date(), kind: .checkinBurst, detail: detail))
+    }
+
+    // MARK: API
+
+    struct CheckinBody: Decodable {
+        var token: String?
+        var shortCode: String?
+        var phone: String?
+        var name: String?
+        var idNumber: String?
+        var at: String?
+        var idempotencyKey: String?
+    }
+
+    /// The venue a poster token (or a whole check-in URL) or a typed short code stands for; one 404 for anything else.
+    func venue(token: String?, shortCode: String?) async throws -> Venue {
+        if let token {
+            let bare = token.split(separator: "/").last.map(String.init) ?? token
+            if let venue = try await app.verifyPoster(token: bare) { return venue }
+        } else if let shortCode {
+            if let code = ShortCode.normalize(shortCode), let venue = try await app.store.venue(shortCode: code) { return venue }
+        } else {
+            throw AppError.missing("token")
+        }
+        throw Page.invalidCodeError
+    }
+
+    func apiCheckin(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try limitAddress(context)
+        let body = try await JSON.decode(CheckinBody.self, from: request, context: context)
+        let venue = try await venue(token: body.token, shortCode: body.shortCode)
+        let person = try PersonInput(name: body.name, phone: body.phone, idNumber: body.idNumber)
+        try limitPerson(person.phone)
+        let at = try body.at.map { raw throws(AppError) in try Instant.parse(raw, field: "at") }
+        let receipt = try await app.checkin(venue: venue, person: person, at: at, source: .api, idempotencyKey: body.idempotencyKey)
+        await noteBurst(receipt)
+        let status: HTTPResponse.Status = if case .alreadyOpen = receipt.outcome { .ok } else { .created }
+        return try JSON.response(ReceiptJSON(receipt), status: status)
+    }
+
+    struct CheckoutBody: Decodable { var checkoutSecret: String? }
+
+    func apiCheckout(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0 else { throw AppError.invalid("id", "visit id must be a positive whole number") }
+        let principal = try await optionalPrincipal(request)
+        let buffer = try await request.body.collect(upTo: 64 * 1024)
+        var secret: String?
+        if buffer.readableBytes > 0 {
+            secret = try JSON.decode(CheckoutBody.self, from: Data(buffer: buffer)).checkoutSecret
+        }
+        if secret == nil && principal == nil { throw AppError.missing("checkoutSecret") }
+        let receipt = try await app.checkout(visitID: id, secret: secret, principal: secret == nil ? principal : nil)
+        return try JSON.response(ReceiptJSON(receipt))
+    }
+
+    // MARK: Venue tools
+
+    func venueVisits(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let venue = try await managedVenue(request, context)
+        let now = Date()
+        let from = try request.uri.queryParameters.get("from").map { raw throws(AppError) in try Instant.parse(String(raw), field: "from") }
+            ?? now.addingTimeInterval(-Stay.maximum)
+        let to = try request.uri.queryParameters.get("to").map { raw throws(AppError) in try Instant.parse(String(raw), field: "to") }
+            ?? now.addingTimeInterval(60)
+        let entries = try await app.visitLog(venue: venue, from: from, to: to)
+        if request.uri.queryParameters.get("format") == "csv" {
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
+                                                   .contentDisposition: "attachment; filename=\"truyvet-\(venue.id)-visits.csv\"",
+                                                   .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(string: TruyVet.csv(entries))))
+        }
+        guard request.uri.queryParameters.get("format").map({ $0 == "json" }) ?? true else {
+            throw AppError.invalid("format", "format must be json or csv")
+        }
+        return try JSON.response(VisitListJSON(venueId: venue.id, from: from, to: to, visits: entries.map(VisitJSON.init)))
+    }
+
+    func occupancy(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let venue = try await managedVenue(request, context)
+        let inside = try await app.present(venue: venue)
+        return try JSON.response(OccupancyJSON(venueId: venue.id, count: inside.count, capacity: venue.capacity,
+                                               visitors: inside.map(VisitJSON.init)))
+    }
+
+    func checkoutAll(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let venue = try await managedVenue(request, context)
+        return try JSON.response(["checkedOut": try await app.checkoutEveryone(venue: venue)])
+    }
+
+    func dayCode(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let venue = try await managedVenue(request, context)
+        return try JSON.response(app.dayCode(venueID: venue.id, at: Date()))
+    }
+
+    func venueFlags(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let venue = try await managedVenue(request, context)
+        return try JSON.response(try await app.store.flags(venueID: venue.id, since: Date().addingTimeInterval(-30 * 86400), limit: 1000))
+    }
+
+    func allFlags(_ request: Request) async throws -> Response {
+        try await principal(request).require(.admin, .tracer)
+        let since = try request.uri.queryParameters.get("since").map { raw throws(AppError) in try Instant.parse(String(raw), field: "since") }
+            ?? Date().addingTimeInterval(-7 * 86400)
+        return try JSON.response(try await app.store.flags(venueID: nil, since: since, limit: 10_000))
+    }
+
+    func importVisits(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try await principal(request)
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
+            throw AppError.invalid("body", "the CSV must be UTF-8 text")
+        }
+        return try JSON.response(try await app.importVisits(csv: text, principal: principal))
+    }
+
+    // MARK: Pages
+
+    func deviceID(_ request: Request) -> String? {
+        guard let cookie = request.headers[.cookie] else { return nil }
+        for part in cookie.split(separator: ";") {
+            let kv = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            if kv.count == 2, kv[0] == Self.deviceCookie, kv[1].count == 22, Base64URL.decode(String(kv[1])) != nil { return String(kv[1]) }
+        }
+        return nil
+    }
+
+    func rememberedPerson(_ request: Request) async throws -> (id: Int64, sealed: SealedPerson)? {
+        guard let device = deviceID(request),
+              let id = try await app.store.personID(deviceHash: app.cipher.lookupHash("device", device)),
+              let sealed = try await app.store.person(id: id) else { return nil }
+        return (id, sealed)
+    }
+
+    func checkinPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        guard let venue = try await app.verifyPoster(token: token) else {
+            // The same answer for forged, tampered, rotated and unknown tokens.
+            return Page.invalidCode(wantsHTML: Page.wantsHTML(request))
+        }
+        let areaLine = try await app.areaPath(venue.areaCode).map(\.name).joined(separator: ", ")
+        guard Page.wantsHTML(request) else { return Page.venueJSON(venue, areaLine: areaLine) }
+        let known = try await rememberedPerson(request).map { try app.open($0.sealed) }
+        return Page.checkinForm(venue: venue, areaLine: areaLine, token: token, known: known, error: nil)
+    }
+
+    func checkinForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        guard let venue = try await app.verifyPoster(token: token) else { return Page.invalidCode(wantsHTML: true) }
+        let areaLine = try await app.areaPath(venue.areaCode).map(\.name).joined(separator: ", ")
+        let form = Page.formFields(try await request.body.collect(upTo: 64 * 1024))
+        let remembered = try await rememberedPerson(request)
+        do {
+            try limitAddress(context)
+            let receipt: TruyVet.Receipt
+            var device = deviceID(request)
+            if form["useDevice"] == "1", let remembered {
+                let person = try app.open(remembered.sealed)
+                try limitPerson(person.phone)
+                let outcome = try await app.store.checkin(CheckinRequest(venueID: venue.id, defaultStayMinutes: venue.defaultStayMinutes,
+                                                                         person: remembered.sealed, at: Date(), source: .scan, idempotencyKey: nil))
+                receipt = app.receipt(outcome, venue: venue)
+            } else {
+                let person = try PersonInput(name: form["name"], phone: form["phone"], idNumber: form["idNumber"])
+                try limitPerson(person.phone)
+                receipt = try await app.checkin(venue: venue, person: person, source: .scan)
+                if device == nil { device = Base64URL.encode((0..<16).map { _ in UInt8.random(in: 0...255) }) }
+                try await app.store.linkDevice(app.cipher.lookupHash("device", device!), personID: receipt.visit.personID)
+            }
+            await noteBurst(receipt)
+            var headers: HTTPFields = [.location: "/r/\(receipt.visit.id)?s=\(receipt.checkoutSecret)"]
+            if let device {
+                let secure = app.config.resolvedPublicURL.hasPrefix("https:") ? "; Secure" : ""
+                headers[.setCookie] = "\(Self.deviceCookie)=\(device); Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax\(secure)"
+            }
+            return Response(status: .seeOther, headers: headers)
+        } catch let error as AppError {
+            let known = try remembered.map { try app.open($0.sealed) }
+            return Page.checkinForm(venue: venue, areaLine: areaLine, token: token, known: known, error: error, form: form)
+                .with(status: error.httpStatus)
+        } catch let error as RateLimited {
+            return Page.checkinForm(venue: venue, areaLine: areaLine, token: token, known: nil,
+                                    error: AppError(.tooManyRequests, code: "rate_limited", message: error.message), form: form)
+                .with(status: .tooManyRequests)
+        }
+    }
+
+    func receiptVisit(_ request: Request, _ context: AppRequestContext, secret: String?) async throws -> TruyVet.Receipt? {
+        guard let raw = context.parameters.get("id"), let id = Int64(raw), let secret,
+              app.cipher.verifySecret(secret, "checkout", id), let visit = try await app.store.visit(id: id) else { return nil }
+        return app.receipt(.alreadyOpen(visit), venue: try await app.venue(visit.venueID))
+    }
+
+    func receiptPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let receipt = try await receiptVisit(request, context, secret: request.uri.queryParameters.get("s").map { String($0) }) else {
+            return Page.invalidReceipt()
+        }
+        return Page.receipt(receipt)
+    }
+
+    func checkoutForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = Page.formFields(try await request.body.collect(upTo: 64 * 1024))
+        guard let receipt = try await receiptVisit(request, context, secret: form["s"]) else { return Page.invalidReceipt() }
+        let done = try await app.checkout(visitID: receipt.visit.id, secret: form["s"], principal: nil)
+        return Page.receipt(done)
+    }
+}
+
+/// 429 with Retry-After.
+struct RateLimited: Error, HTTPResponseError {
+    let retryAfter: Int
+    let message: String
+    var status: HTTPResponse.Status { .tooManyRequests }
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var r = JSON.error(AppError(.tooManyRequests, code: "rate_limited", message: message))
+        r.headers[.retryAfter] = String(retryAfter)
+        return r
+    }
+}
+
+struct ReceiptJSON: Encodable {
+    struct VenueRef: Encodable { let id: Int64; let name: String }
+    let visitId: Int64
+    let checkoutSecret: String
+    let venue: VenueRef
+    let checkedInAt: String
+    let checkedOutAt: String?
+    let status: String
+    let dayCode: TruyVet.DayCode
+
+    init(_ r: TruyVet.Receipt) {
+        visitId = r.visit.id
+        checkoutSecret = r.checkoutSecret
+        venue = VenueRef(id: r.venue.id, name: r.venue.name)
+        checkedInAt = Instant.format(r.visit.checkinAt)
+        checkedOutAt = r.visit.checkoutAt.map(Instant.format)
+        status = switch r.outcome {
+        case .created, .replayed: "checked_in"
+        case .alreadyOpen: r.visit.checkoutAt == nil ? "already_checked_in" : "checked_out"
+        }
+        dayCode = r.dayCode
+    }
+}
+
+struct VisitJSON: Encodable {
+    let visitId: Int64
+    let name: String
+    let phone: String
+    let idNumber: String?
+    let checkinAt: String
+    let checkoutAt: String?
+    let effectiveEnd: String
+    let source: String
+
+    init(_ e: TruyVet.LogEntry) {
+        visitId = e.visit.id
+        name = e.person.name
+        phone = e.person.phone
+        idNumber = e.person.idNumber
+        checkinAt = Instant.format(e.visit.checkinAt)
+        checkoutAt = e.visit.checkoutAt.map(Instant.format)
+        effectiveEnd = Instant.format(e.effectiveEnd)
+        source = e.visit.source.name
+    }
+}
+
+struct VisitListJSON: Encodable { let venueId: Int64; let from: Date; let to: Date; let visits: [VisitJSON] }
+struct OccupancyJSON: Encodable { let venueId: Int64; let count: Int; let capacity: Int?; let visitors: [VisitJSON] }

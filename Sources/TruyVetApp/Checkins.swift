@@ -1,0 +1,204 @@
+import Foundation
+import TruyVetCore
+
+/// Check-in, check-out, venue logs and imports.
+extension TruyVet {
+    /// Client-supplied check-in times must be this close to the server's clock.
+    public static let clockSkew: TimeInterval = 5 * 60
+
+    public func seal(_ p: PersonInput) -> SealedPerson {
+        SealedPerson(phoneHash: cipher.lookupHash("phone", p.phone), idHash: p.idNumber.map { cipher.lookupHash("id", $0) },
+                     nameHash: cipher.lookupHash("name", p.name), name: cipher.seal(p.name), phone: cipher.seal(p.phone),
+                     idNumber: p.idNumber.map(cipher.seal))
+    }
+
+    public struct OpenedPerson: Sendable, Equatable {
+        public let name: String
+        public let phone: String
+        public let idNumber: String?
+    }
+
+    public func open(_ p: SealedPerson) throws -> OpenedPerson {
+        OpenedPerson(name: try cipher.open(p.name), phone: try cipher.open(p.phone), idNumber: try p.idNumber.map(cipher.open))
+    }
+
+    /// What staff compare with a visitor's receipt: a word and a colour per venue and local day, unforgeable.
+    public struct DayCode: Sendable, Encodable, Equatable {
+        public let day: String
+        public let word: String
+        public let color: String
+        public let colorName: String
+    }
+
+    static let dayWords = ["SEN", "MAI", "ĐÀO", "LÚA", "TRE", "CAU", "SÔNG", "NÚI", "BIỂN", "MÂY", "GIÓ", "NẮNG", "TRĂNG",
+                           "SAO", "CHIM", "CÁ", "HOA", "LÁ", "ĐÁ", "MƯA", "CỌ", "SÚNG", "CÚC", "LAN", "QUẾ", "CHÈ"]
+    static let dayColors = [("Đỏ", "#c62828"), ("Xanh lá", "#2e7d32"), ("Xanh dương", "#1565c0"), ("Vàng", "#f9a825"),
+                            ("Tím", "#6a1b9a"), ("Cam", "#ef6c00"), ("Hồng", "#ad1457"), ("Nâu", "#5d4037")]
+
+    public func dayCode(venueID: Int64, at date: Date) -> DayCode {
+        let day = Instant.day(date)
+        let mac = cipher.mac("day code \(venueID) \(day)")
+        let word = Self.dayWords[Int(mac[0]) % Self.dayWords.count]
+        let color = Self.dayColors[Int(mac[1]) % Self.dayColors.count]
+        return DayCode(day: day, word: word, color: color.1, colorName: color.0)
+    }
+
+    public struct Receipt: Sendable {
+        public let visit: Visit
+        public let venue: Venue
+        public let checkoutSecret: String
+        public let outcome: CheckinOutcome
+        public let dayCode: DayCode
+    }
+
+    /// Checks a person in at a venue. `at` (client time) must be within ±5 minutes of `now`.
+    public func checkin(venue: Venue, person: PersonInput, at: Date? = nil, now: Date = Date(), source: VisitSource,
+                        idempotencyKey: String? = nil) async throws -> Receipt {
+        if let at, abs(at.timeIntervalSince(now)) > Self.clockSkew {
+            throw AppError.invalid("at", "at must be within 5 minutes of the server's time (\(Instant.format(now))); send no 'at' to use the server's time")
+        }
+        if let key = idempotencyKey, key.isEmpty || key.count > 100 {
+            throw AppError.invalid("idempotencyKey", "idempotencyKey must be 1–100 characters")
+        }
+        let outcome = try await store.checkin(CheckinRequest(venueID: venue.id, defaultStayMinutes: venue.defaultStayMinutes,
+                                                             person: seal(person), at: at ?? now, source: source,
+                                                             idempotencyKey: idempotencyKey))
+        return receipt(outcome, venue: venue)
+    }
+
+    func receipt(_ outcome: CheckinOutcome, venue: Venue) -> Receipt {
+        Receipt(visit: outcome.visit, venue: venue, checkoutSecret: cipher.secret("checkout", outcome.visit.id),
+                outcome: outcome, dayCode: dayCode(venueID: venue.id, at: outcome.visit.checkinAt))
+    }
+
+    /// Checks out with the visit's check-out secret, or as a principal that manages the visit's venue.
+    public func checkout(visitID: Int64, secret: String?, principal: Principal?, now: Date = Date()) async throws -> Receipt {
+        guard let visit = try await store.visit(id: visitID) else { throw AppError.notFound("visit \(visitID)") }
+        if let secret {
+            guard cipher.verifySecret(secret, "checkout", visitID) else {
+                throw AppError(.forbidden, code: "forbidden", message: "the check-out secret does not match this visit", field: "checkoutSecret")
+            }
+        } else if let principal {
+            guard principal.mayManage(venue: visit.venueID) else { throw AppError.forbidden("this token cannot check out visits of venue \(visit.venueID)") }
+        } else {
+            throw AppError.missing("checkoutSecret")
+        }
+        guard let updated = try await store.checkout(visitID: visitID, at: now) else { throw AppError.notFound("visit \(visitID)") }
+        return receipt(.alreadyOpen(updated), venue: try await venue(visit.venueID))
+    }
+
+    // MARK: Venue tools
+
+    public struct LogEntry: Sendable {
+        public let visit: Visit
+        public let person: OpenedPerson
+        public let effectiveEnd: Date
+    }
+
+    public func log(_ records: [VisitRecord], venue: Venue) throws -> [LogEntry] {
+        try records.map { r in
+            LogEntry(visit: r.visit, person: try open(r.person),
+                     effectiveEnd: Stay.effectiveEnd(checkin: r.visit.checkinAt, checkout: r.visit.checkoutAt,
+                                                     defaultStayMinutes: venue.defaultStayMinutes, nextCheckin: r.nextCheckin))
+        }
+    }
+
+    public static let maxLogRows = 100_000
+
+    public func visitLog(venue: Venue, from: Date, to: Date) async throws -> [LogEntry] {
+        guard from < to else { throw AppError.invalid("from", "from must be before to") }
+        return try log(try await store.visits(venueID: venue.id, from: from, to: to, limit: Self.maxLogRows), venue: venue)
+    }
+
+    /// Who is inside now: visits without check-out whose effective end has not come.
+    public func present(venue: Venue, now: Date = Date()) async throws -> [LogEntry] {
+        let candidates = try await store.uncheckedOutVisits(venueID: venue.id, since: now.addingTimeInterval(-Stay.maximum))
+        return try log(candidates, venue: venue).filter { $0.visit.checkinAt <= now && now < $0.effectiveEnd }
+    }
+
+    /// Closing time: checks out everyone still inside; returns how many.
+    public func checkoutEveryone(venue: Venue, now: Date = Date()) async throws -> Int {
+        let inside = try await present(venue: venue, now: now)
+        return try await store.checkoutAll(visitIDs: inside.map(\.visit.id), at: now)
+    }
+
+    /// The one CSV rendering of a venue log (formula-safe cells).
+    public static func csv(_ entries: [LogEntry]) -> String {
+        CSV.render(header: ["visit_id", "name", "phone", "id_number", "checkin_at", "checkout_at", "effective_end", "source"],
+                   rows: entries.map { e in
+                       [String(e.visit.id), e.person.name, e.person.phone, e.person.idNumber ?? "", Instant.format(e.visit.checkinAt),
+                        e.visit.checkoutAt.map(Instant.format) ?? "", Instant.format(e.effectiveEnd), e.visit.source.name]
+                   })
+    }
+
+    // MARK: Imports
+
+    public struct VisitImportReport: Sendable, Encodable {
+        public var accepted: Int = 0
+        public var duplicates: Int = 0
+        public var rejected: [ImportReport.Rejection] = []
+    }
+
+    public static let visitColumns = ["venue_id", "phone", "name", "id_number", "checkin_at", "checkout_at"]
+
+    /// Imports a paper log or passenger list. Good rows are kept whatever happens to bad ones; a row already
+    /// stored (same venue, person and check-in time) is counted as a duplicate, never stored twice.
+    public func importVisits(csv text: String, principal: Principal, now: Date = Date(),
+                             progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> VisitImportReport {
+        guard principal.role == .admin || principal.role == .tracer || principal.role == .venue else {
+            throw AppError.forbidden("imports need an admin, tracer or venue token")
+        }
+        var report = VisitImportReport()
+        let rows: [CSV.Row]
+        do { rows = try CSV.parse(text) } catch {
+            report.rejected.append(.init(line: error.line, field: nil, reason: error.message))
+            return report
+        }
+        guard let header = rows.first else { throw AppError.invalid("body", "the CSV is empty; expected the header \(Self.visitColumns.joined(separator: ","))") }
+        guard header.fields.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) == Self.visitColumns else {
+            throw AppError.invalid("body", "expected the header \(Self.visitColumns.joined(separator: ","))")
+        }
+        var venues: [Int64: Venue?] = [:]
+        var batch: [ImportedVisit] = []
+        let total = rows.count - 1
+        var done = 0
+        func flush() async throws {
+            guard !batch.isEmpty else { return }
+            let (inserted, duplicates) = try await store.importVisits(batch)
+            report.accepted += inserted.count
+            report.duplicates += duplicates.count
+            done += batch.count
+            batch.removeAll(keepingCapacity: true)
+            progress?(done, total)
+        }
+        for row in rows.dropFirst() {
+            do {
+                let f = row.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+                guard f.count == Self.visitColumns.count else { throw AppError.invalid("row", "expected \(Self.visitColumns.count) fields, found \(f.count)") }
+                guard let venueID = Int64(f[0]), venueID > 0 else { throw AppError.invalid("venue_id", "venue_id must be a venue's id") }
+                if venues[venueID] == nil { venues[venueID] = .some(try await store.venue(id: venueID)) }
+                guard let venue = venues[venueID]! else { throw AppError.invalid("venue_id", "venue \(venueID) does not exist") }
+                guard principal.role != .venue || principal.venueID == venueID else {
+                    throw AppError.invalid("venue_id", "a venue token may import only into its own venue")
+                }
+                let person = try PersonInput(name: f[2], phone: f[1], idNumber: f[3].isEmpty ? nil : f[3])
+                let checkin = try Instant.parse(f[4], field: "checkin_at")
+                guard checkin <= now.addingTimeInterval(Self.clockSkew) else { throw AppError.invalid("checkin_at", "checkin_at is in the future") }
+                var checkout: Date?
+                if !f[5].isEmpty {
+                    let c = try Instant.parse(f[5], field: "checkout_at")
+                    guard c >= checkin else { throw AppError.invalid("checkout_at", "checkout_at is before checkin_at") }
+                    guard c.timeIntervalSince(checkin) <= Stay.maximum else { throw AppError.invalid("checkout_at", "checkout_at is more than 24 hours after checkin_at") }
+                    checkout = c
+                }
+                batch.append(ImportedVisit(line: row.line, venueID: venue.id, person: seal(person), checkinAt: checkin, checkoutAt: checkout))
+                if batch.count >= 5000 { try await flush() }
+            } catch let error as AppError {
+                report.rejected.append(.init(line: row.line, field: error.field, reason: error.message))
+                done += 1
+            }
+        }
+        try await flush()
+        return report
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Synchronization
+
+/// At most `limit` events per key in each fixed window (a minute, an hour). 0 = unlimited.
+final class RateLimiter: Sendable {
+    private struct State {
+        var window: Int64 = 0
+        var counts: [String: Int] = [:]
+    }
+    private let state = Mutex(State())
+    let limit: Int
+    let window: TimeInterval
+
+    init(limit: Int, window: TimeInterval) {
+        self.limit = limit
+        self.window = window
+    }
+
+    /// Counts one event; false when the key is over its limit in this window.
+    func allow(_ key: String, now: Date = Date()) -> Bool {
+        guard limit > 0 else { return true }
+        let current = Int64(now.timeIntervalSince1970 / window)
+        return state.withLock { s in
+            if s.window != current {
+                s.window = current
+                s.counts.removeAll(keepingCapacity: true)
+            }
+            let n = s.counts[key, default: 0] + 1
+            s.counts[key] = n
+            return n <= limit
+        }
+    }
+
+    /// Seconds until the current window ends (for Retry-After).
+    func retryAfter(now: Date = Date()) -> Int {
+        let t = now.timeIntervalSince1970
+        return max(1, Int((floor(t / window) + 1) * window - t))
+    }
+}
+
+/// Notices check-in bursts at a venue: more check-ins in one minute than its capacity (or, without a capacity,
+/// than `defaultCeiling`). Reports each venue at most once a minute.
+final class BurstDetector: Sendable {
+    private struct State {
+        var minute: Int64 = 0
+        var counts: [Int64: Int] = [:]
+        var reported: Set<Int64> = []
+    }
+    private let state = Mutex(State())
+    static let defaultCeiling = 300
+
+    /// The count that crossed the threshold, once per venue and minute; nil otherwise.
+    func record(venueID: Int64, capacity: Int?, now: Date = Date()) -> (count: Int, threshold: Int)? {
+        let minute = Int64(now.timeIntervalSince1970 / 60)
+        let threshold = capacity ?? Self.defaultCeiling
+        return state.withLock { s in
+            if s.minute != minute {
+                s.minute = minute
+                s.counts.removeAll(keepingCapacity: true)
+                s.reported.removeAll(keepingCapacity: true)
+            }
+            let n = s.counts[venueID, default: 0] + 1
+            s.counts[venueID] = n
+            guard n > threshold, !s.reported.contains(venueID) else { return nil }
+            s.reported.insert(venueID)
+            return (n, threshold)
+        }
+    }
+}

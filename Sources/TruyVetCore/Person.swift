@@ -1,0 +1,57 @@
+import Foundation
+
+/// A visitor as typed at check-in, validated: NFC name, E.164 phone, optional ID-card number.
+public struct PersonInput: Sendable, Equatable {
+    public let name: String
+    public let phone: String
+    public let idNumber: String?
+
+    public static let nameLength = 1...100
+
+    public init(name rawName: String?, phone rawPhone: String?, idNumber rawID: String?) throws(AppError) {
+        let name = try Text.required(rawName, field: "name", max: Self.nameLength.upperBound)
+        // Letters of any script, combining marks, spaces, apostrophes, hyphens and dots: real names, never formulas.
+        let allowed = name.unicodeScalars.allSatisfy { s in
+            switch s.properties.generalCategory {
+            case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+                 .nonspacingMark, .spacingMark, .enclosingMark: true
+            default: s == " " || s == "'" || s == "’" || s == "-" || s == "." || s == "\u{2010}"
+            }
+        }
+        guard allowed, name.contains(where: \.isLetter) else {
+            throw .invalid("name", "name may contain letters, spaces, apostrophes, hyphens and dots only")
+        }
+        guard let rawPhone else { throw .missing("phone") }
+        self.name = name.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        self.phone = try Phone.normalize(rawPhone, field: "phone")
+        self.idNumber = try Self.idNumber(rawID)
+    }
+
+    /// CCCD (12 digits) or the older CMND (9 digits); spaces and dots are ignored.
+    static func idNumber(_ raw: String?) throws(AppError) -> String? {
+        guard let raw else { return nil }
+        let digits = raw.filter { $0 != " " && $0 != "." }
+        if digits.isEmpty { return nil }
+        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits.count == 12 || digits.count == 9 else {
+            throw .invalid("idNumber", "idNumber must be a 12-digit CCCD (or a 9-digit CMND)")
+        }
+        return digits
+    }
+}
+
+/// How long a visit lasts when nobody checked out: the one rule every query uses.
+public enum Stay {
+    /// No stay lasts longer than this, checked out or not (NHS ends stays at midnight, luca at 24 h).
+    public static let maximum: TimeInterval = 24 * 3600
+
+    /// The explicit check-out when there is one; otherwise the earliest of check-in + the venue's default stay,
+    /// the same person's next check-in anywhere (a later visit in the same second ends it at once), and check-in + 24 h.
+    /// Never before the check-in, never past 24 h.
+    public static func effectiveEnd(checkin: Date, checkout: Date?, defaultStayMinutes: Int, nextCheckin: Date?) -> Date {
+        let cap = checkin.addingTimeInterval(maximum)
+        if let checkout { return min(max(checkout, checkin), cap) }
+        var end = min(checkin.addingTimeInterval(TimeInterval(defaultStayMinutes) * 60), cap)
+        if let nextCheckin, nextCheckin >= checkin { end = min(end, nextCheckin) }
+        return end
+    }
+}

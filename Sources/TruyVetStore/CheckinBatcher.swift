@@ -1,0 +1,176 @@
+import Foundation
+import GRDB
+import TruyVetCore
+
+/// Group commit: check-ins that arrive while a transaction is being written wait and are written together in the
+/// next one, so throughput does not hang on one fsync per request. A check-in is answered only after its
+/// transaction has committed.
+actor CheckinBatcher {
+    private let writer: any DatabaseWriter
+    private var pending: [(CheckinRequest, CheckedContinuation<CheckinOutcome, any Error>)] = []
+    private var flushing = false
+    static let maxBatch = 4096
+
+    init(writer: any DatabaseWriter) {
+        self.writer = writer
+    }
+
+    func submit(_ request: CheckinRequest) async throws -> CheckinOutcome {
+        try await withCheckedThrowingContinuation { continuation in
+            pending.append((request, continuation))
+            if !flushing {
+                flushing = true
+                Task { await self.flush() }
+            }
+        }
+    }
+
+    private func flush() async {
+        while !pending.isEmpty {
+            let batch = Array(pending.prefix(Self.maxBatch))
+            pending.removeFirst(batch.count)
+            let requests = batch.map(\.0)
+            do {
+                let outcomes = try await writer.write { db in
+                    try requests.map { try VisitSQL.checkin($0, db) }
+                }
+                for (item, outcome) in zip(batch, outcomes) { item.1.resume(returning: outcome) }
+            } catch {
+                // Nothing of this transaction was committed, so nothing was acknowledged.
+                for item in batch { item.1.resume(throwing: error) }
+            }
+        }
+        flushing = false
+    }
+}
+
+/// The SQL of visits, shared by the batcher and the store.
+enum VisitSQL {
+    static func seconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
+    static func date(_ seconds: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(seconds)) }
+
+    static func checkin(_ r: CheckinRequest, _ db: Database) throws -> CheckinOutcome {
+        let keyHash: Data? = r.idempotencyKey.map { key in
+            // Scoped to the person and venue: another client's key can never return this visit.
+            var bytes = r.person.phoneHash
+            bytes.append(contentsOf: withUnsafeBytes(of: r.venueID.bigEndian) { Array($0) })
+            bytes.append(contentsOf: Array(key.utf8))
+            return Data(SHA256Digest(bytes))
+        }
+        if let keyHash,
+           let visitID = try Int64.fetchOne(db, cachedSQL: "SELECT visit_id FROM idempotency WHERE key_hash = ?", arguments: [keyHash]),
+           let visit = try visit(id: visitID, db) {
+            return .replayed(visit)
+        }
+        let personID = try upsertPerson(r.person, db)
+        let at = seconds(r.at)
+        // The person's latest visit anywhere: still open here means the same visit.
+        if let row = try Row.fetchOne(db, cachedSQL: """
+            SELECT id, venue_id, person_id, checkin_at, checkout_at, source FROM visits
+            WHERE person_id = ? ORDER BY checkin_at DESC, id DESC LIMIT 1
+            """, arguments: [personID]) {
+            let latest = visit(row)
+            let end = Stay.effectiveEnd(checkin: latest.checkinAt, checkout: latest.checkoutAt,
+                                        defaultStayMinutes: r.defaultStayMinutes, nextCheckin: nil)
+            if latest.venueID == r.venueID, latest.checkoutAt == nil, latest.checkinAt <= date(at), date(at) < end {
+                try remember(keyHash, latest.id, at, db)
+                return .alreadyOpen(latest)
+            }
+        }
+        try db.execute(cachedSQL: """
+            INSERT INTO visits (venue_id, person_id, checkin_at, checkout_at, source) VALUES (?, ?, ?, NULL, ?)
+            ON CONFLICT DO NOTHING
+            """, arguments: [r.venueID, personID, at, r.source.rawValue])
+        let outcome: CheckinOutcome
+        if db.changesCount == 1 {
+            outcome = .created(Visit(id: db.lastInsertedRowID, venueID: r.venueID, personID: personID, checkinAt: date(at),
+                                     checkoutAt: nil, source: r.source))
+        } else {
+            // The same person at the same venue in the same second: that visit.
+            let row = try Row.fetchOne(db, cachedSQL: """
+                SELECT id, venue_id, person_id, checkin_at, checkout_at, source FROM visits
+                WHERE venue_id = ? AND checkin_at = ? AND person_id = ?
+                """, arguments: [r.venueID, at, personID])!
+            outcome = .alreadyOpen(visit(row))
+        }
+        try remember(keyHash, outcome.visit.id, at, db)
+        return outcome
+    }
+
+    private static func remember(_ keyHash: Data?, _ visitID: Int64, _ at: Int64, _ db: Database) throws {
+        guard let keyHash else { return }
+        try db.execute(cachedSQL: "INSERT OR IGNORE INTO idempotency (key_hash, visit_id, created_at) VALUES (?, ?, ?)",
+                       arguments: [keyHash, visitID, at])
+    }
+
+    /// The person's id, inserting them or refreshing a changed name or ID number.
+    static func upsertPerson(_ p: SealedPerson, _ db: Database) throws -> Int64 {
+        if let row = try Row.fetchOne(db, cachedSQL: "SELECT id, name_hash, id_hash FROM people WHERE phone_hash = ?", arguments: [p.phoneHash]) {
+            let id: Int64 = row["id"]
+            let nameHash: Data = row["name_hash"]
+            let idHash: Data? = row["id_hash"]
+            if nameHash != p.nameHash {
+                try db.execute(cachedSQL: "UPDATE people SET name_hash = ?, name_enc = ? WHERE id = ?", arguments: [p.nameHash, p.name, id])
+            }
+            if let newID = p.idHash, newID != idHash {
+                try db.execute(cachedSQL: "UPDATE people SET id_hash = ?, id_enc = ? WHERE id = ?", arguments: [newID, p.idNumber, id])
+            }
+            return id
+        }
+        try db.execute(cachedSQL: """
+            INSERT INTO people (phone_hash, id_hash, name_hash, name_enc, phone_enc, id_enc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [p.phoneHash, p.idHash, p.nameHash, p.name, p.phone, p.idNumber, seconds(Date())])
+        return db.lastInsertedRowID
+    }
+
+    static func visit(id: Int64, _ db: Database) throws -> Visit? {
+        try Row.fetchOne(db, cachedSQL: "SELECT id, venue_id, person_id, checkin_at, checkout_at, source FROM visits WHERE id = ?",
+                         arguments: [id]).map(visit)
+    }
+
+    static func visit(_ row: Row) -> Visit {
+        Visit(id: row["id"], venueID: row["venue_id"], personID: row["person_id"], checkinAt: date(row["checkin_at"]),
+              checkoutAt: (row["checkout_at"] as Int64?).map(date), source: VisitSource(rawValue: row["source"]) ?? .api)
+    }
+
+    static func person(_ row: Row) -> SealedPerson {
+        SealedPerson(phoneHash: row["phone_hash"], idHash: row["id_hash"], nameHash: row["name_hash"], name: row["name_enc"],
+                     phone: row["phone_enc"], idNumber: row["id_enc"])
+    }
+
+    /// Visits joined with their person and the person's next check-in.
+    static let recordSelect = """
+        SELECT v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source,
+               p.phone_hash, p.id_hash, p.name_hash, p.name_enc, p.phone_enc, p.id_enc,
+               (SELECT MIN(n.checkin_at) FROM visits n WHERE n.person_id = v.person_id
+                 AND (n.checkin_at > v.checkin_at OR (n.checkin_at = v.checkin_at AND n.id > v.id))) AS next_checkin
+        FROM visits v JOIN people p ON p.id = v.person_id
+        """
+
+    static func record(_ row: Row) -> VisitRecord {
+        VisitRecord(visit: visit(row), person: person(row), nextCheckin: (row["next_checkin"] as Int64?).map(date))
+    }
+}
+
+import Crypto
+
+private func SHA256Digest(_ bytes: Data) -> [UInt8] { Array(SHA256.hash(data: bytes)) }
+
+// Prepared once per connection, reused by every check-in.
+extension Database {
+    func execute(cachedSQL sql: String, arguments: StatementArguments) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+}
+
+extension Row {
+    static func fetchOne(_ db: Database, cachedSQL sql: String, arguments: StatementArguments) throws -> Row? {
+        try fetchOne(db.cachedStatement(sql: sql), arguments: arguments)
+    }
+}
+
+extension Int64 {
+    static func fetchOne(_ db: Database, cachedSQL sql: String, arguments: StatementArguments) throws -> Int64? {
+        try fetchOne(db.cachedStatement(sql: sql), arguments: arguments)
+    }
+}

@@ -1,0 +1,282 @@
+import Foundation
+import Testing
+import TruyVetApp
+import TruyVetCore
+import TruyVetTestSupport
+
+struct CheckinReply: Decodable {
+    struct VenueRef: Decodable { let id: Int64; let name: String }
+    struct Code: Decodable { let word: String; let color: String }
+    let visitId: Int64
+    let checkoutSecret: String
+    let venue: VenueRef
+    let checkedInAt: String
+    let checkedOutAt: String?
+    let status: String
+    let dayCode: Code
+}
+
+extension TestApp.Client {
+    func checkin(_ reg: Registered, name: String = "Nguyễn Văn An", phone: String = "0912 345 678", extra: String = "") async throws -> TestApp.Reply {
+        try await call(.post, "/v1/checkins", json: #"{"token": "\#(reg.venue.checkinUrl)", "name": "\#(name)", "phone": "\#(phone)"\#(extra)}"#)
+    }
+}
+
+@Suite struct CheckinAPITests {
+    @Test func checkingInAnswersAReceiptAndASecondScanReturnsTheSameVisit() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            let first = try await c.checkin(reg)
+            #expect(first.status == 201)
+            let r = try first.json(CheckinReply.self)
+            #expect(r.venue.id == reg.venue.id && r.venue.name == "Quán Phở Bà Tư" && r.status == "checked_in")
+            #expect(r.checkedInAt.hasSuffix("+07:00") && r.checkoutSecret.count == 16)
+            let again = try await c.checkin(reg, phone: "+84912345678")
+            #expect(again.status == 200)
+            #expect(try again.json(CheckinReply.self).visitId == r.visitId)
+            #expect(try again.json(CheckinReply.self).status == "already_checked_in")
+        }
+    }
+
+    @Test func aRetryWithTheSameIdempotencyKeyGetsTheFirstAnswer() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            let key = #", "idempotencyKey": "req-7f3a""#
+            let a = try await c.checkin(reg, extra: key).json(CheckinReply.self)
+            _ = try await c.call(.post, "/v1/visits/\(a.visitId)/checkout", json: #"{"checkoutSecret": "\#(a.checkoutSecret)"}"#)
+            let b = try await c.checkin(reg, extra: key)
+            #expect(try b.status == 201 && b.json(CheckinReply.self).visitId == a.visitId)
+            // Without the key, a new visit after the check-out.
+            #expect(try await c.checkin(reg).json(CheckinReply.self).visitId != a.visitId)
+        }
+    }
+
+    @Test func checkinTimesMustBeCloseToTheServerClock() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            let now = Instant.format(Date())
+            #expect(try await c.checkin(reg, extra: #", "at": "\#(now)""#).status == 201)
+            let old = Instant.format(Date().addingTimeInterval(-600))
+            let r = try await c.checkin(reg, name: "Trần Bình", phone: "0987654321", extra: #", "at": "\#(old)""#)
+            #expect(r.status == 400 && r.error?.field == "at")
+            #expect(try await c.checkin(reg, name: "Trần Bình", phone: "0987654321", extra: #", "at": "2021-11-19T08:30:00""#).error?.field == "at")
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"name": "An", "phone": "0912345678"}"#, 400, "token"),
+        (#"{"token": "AAAA", "name": "An", "phone": "0912345678"}"#, 404, nil),
+        (#"{"shortCode": "ZZZZ-ZZZZ-ZZ", "name": "An", "phone": "0912345678"}"#, 404, nil),
+        (#"{"token": "TOKEN", "phone": "0912345678"}"#, 400, "name"),
+        (#"{"token": "TOKEN", "name": "=HYPERLINK(\"http://x\")", "phone": "0912345678"}"#, 400, "name"),
+        (#"{"token": "TOKEN", "name": "An"}"#, 400, "phone"),
+        (#"{"token": "TOKEN", "name": "An", "phone": "12"}"#, 400, "phone"),
+        (#"{"token": "TOKEN", "name": "An", "phone": "0912345678", "idNumber": "12"}"#, 400, "idNumber"),
+        (#"{"token": "TOKEN", "name": "An", "phone": 912345678}"#, 400, "phone"),
+    ] as [(String, Int, String?)])
+    func badCheckinsAreClearErrors(body: String, status: Int, field: String?) async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            let token = String(reg.checkinPath.dropFirst(3))
+            let r = try await c.call(.post, "/v1/checkins", json: body.replacingOccurrences(of: "TOKEN", with: token))
+            #expect(r.status == status)
+            #expect(r.error?.field == field)
+        }
+    }
+
+    @Test func theShortCodeWorksForManualEntry() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            let r = try await c.call(.post, "/v1/checkins", json: #"{"shortCode": "\#(reg.venue.shortCode.lowercased())", "name": "An", "phone": "0912345678"}"#)
+            #expect(try r.status == 201 && r.json(CheckinReply.self).venue.id == reg.venue.id)
+        }
+    }
+
+    @Test func checkoutNeedsTheSecretOrTheVenue() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            let other = try await c.register(name: "Khác")
+            let a = try await c.checkin(reg).json(CheckinReply.self)
+            #expect(try await c.call(.post, "/v1/visits/\(a.visitId)/checkout", json: #"{"checkoutSecret": "AAAAAAAAAAAAAAAA"}"#).status == 403)
+            #expect(try await c.call(.post, "/v1/visits/\(a.visitId)/checkout").error?.field == "checkoutSecret")
+            #expect(try await c.call(.post, "/v1/visits/\(a.visitId)/checkout", token: other.managementToken).status == 403)
+            #expect(try await c.call(.post, "/v1/visits/999999/checkout", json: #"{"checkoutSecret": "x"}"#).status == 404)
+            let out = try await c.call(.post, "/v1/visits/\(a.visitId)/checkout", json: #"{"checkoutSecret": "\#(a.checkoutSecret)"}"#)
+            #expect(out.status == 200)
+            let r = try out.json(CheckinReply.self)
+            #expect(r.status == "checked_out" && r.checkedOutAt != nil)
+            let b = try await c.checkin(reg, name: "Trần Bình", phone: "0987654321").json(CheckinReply.self)
+            #expect(try await c.call(.post, "/v1/visits/\(b.visitId)/checkout", token: reg.managementToken).status == 200)
+        }
+    }
+}
+
+@Suite struct VenueToolTests {
+    @Test func theVenueLogShowsEffectiveEndsAndIsFormulaSafeCSV() async throws {
+        try await TestApp.make().run { c in
+            let cafe = try await c.register(name: "Cà phê")
+            let market = try await c.register(name: "Chợ")
+            _ = try await c.checkin(cafe, name: "Nguyễn Văn An", phone: "0912345678")
+            _ = try await c.checkin(cafe, name: "Lê Thị Bình", phone: "0987654321", extra: #", "idNumber": "001099012345""#)
+            _ = try await c.checkin(market, name: "Nguyễn Văn An", phone: "0912345678")  // An moves on: the café visit ends
+            let log = try await c.call(.get, "/v1/venues/\(cafe.venue.id)/visits", token: cafe.managementToken)
+            #expect(log.status == 200)
+            struct Log: Decodable { struct V: Decodable { let name: String; let phone: String; let idNumber: String?; let checkinAt: String; let effectiveEnd: String }; let visits: [V] }
+            let visits = try log.json(Log.self).visits
+            #expect(visits.map(\.name) == ["Nguyễn Văn An", "Lê Thị Bình"])
+            #expect(visits[1].idNumber == "001099012345")
+            let an = try Instant.parse(visits[0].effectiveEnd, field: "x").timeIntervalSince(try Instant.parse(visits[0].checkinAt, field: "x"))
+            #expect(an < 60, "ended by the next check-in elsewhere")
+            let bình = try Instant.parse(visits[1].effectiveEnd, field: "x").timeIntervalSince(try Instant.parse(visits[1].checkinAt, field: "x"))
+            #expect(bình == 7200, "default stay")
+
+            let csv = try await c.call(.get, "/v1/venues/\(cafe.venue.id)/visits?format=csv", token: cafe.managementToken)
+            #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+            let rows = try CSV.parse(csv.text)
+            #expect(rows[0].fields.prefix(3) == ["visit_id", "name", "phone"])
+            #expect(rows[1].fields[2] == "'+84912345678", "a phone never runs as a formula and still reads as the phone")
+            #expect(try await c.call(.get, "/v1/venues/\(cafe.venue.id)/visits", token: market.managementToken).status == 403)
+            #expect(try await c.call(.get, "/v1/venues/\(cafe.venue.id)/visits?from=yesterday", token: cafe.managementToken).error?.field == "from")
+        }
+    }
+
+    @Test func occupancyAndClosingTime() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            for (i, name) in ["An", "Bình", "Chi"].enumerated() { _ = try await c.checkin(reg, name: name, phone: "091234567\(i)") }
+            struct Occ: Decodable { let count: Int; let capacity: Int? }
+            let occ = try await c.call(.get, "/v1/venues/\(reg.venue.id)/occupancy", token: reg.managementToken).json(Occ.self)
+            #expect(occ.count == 3 && occ.capacity == 40)
+            let all = try await c.call(.post, "/v1/venues/\(reg.venue.id)/checkout-all", token: reg.managementToken)
+            #expect(all.text == #"{"checkedOut":3}"#)
+            #expect(try await c.call(.get, "/v1/venues/\(reg.venue.id)/occupancy", token: reg.managementToken).json(Occ.self).count == 0)
+        }
+    }
+
+    @Test func theReceiptCarriesTheVenuesCodeOfTheDay() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            let other = try await c.register(name: "Khác")
+            let r = try await c.checkin(reg).json(CheckinReply.self)
+            struct Day: Decodable { let word: String; let color: String }
+            let staff = try await c.call(.get, "/v1/venues/\(reg.venue.id)/day-code", token: reg.managementToken).json(Day.self)
+            #expect(staff.word == r.dayCode.word && staff.color == r.dayCode.color)
+            #expect(try await c.call(.get, "/v1/venues/\(reg.venue.id)/day-code", token: other.managementToken).status == 403)
+        }
+    }
+}
+
+@Suite struct ImportTests {
+    @Test func aPaperLogImportsWithAPerRowReportAndNoDuplicates() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            let other = try await c.register(name: "Khác")
+            let v = reg.venue.id
+            let csv = """
+                venue_id,phone,name,id_number,checkin_at,checkout_at
+                \(v),0912345678,Nguyễn Văn An,,2021-11-19T08:30:00+07:00,2021-11-19T09:00:00+07:00
+                \(v),0987654321,"Lê Thị Bình",001099012345,2021-11-19T08:40:00+07:00,
+                \(v),12,Bad Phone,,2021-11-19T08:40:00+07:00,
+                \(v),0911111111,Chi,,2021-11-19 08:40,
+                \(v),0922222222,Dũng,,2021-11-19T10:00:00+07:00,2021-11-19T09:00:00+07:00
+                4242,0933333333,Em,,2021-11-19T10:00:00+07:00,
+                \(other.venue.id),0944444444,Giang,,2021-11-19T10:00:00+07:00,
+                \(v),0955555555,=CMD(),,2021-11-19T10:00:00+07:00,
+                """
+            #expect(try await c.call(.post, "/v1/visits/import", body: Array(csv.utf8)).status == 401)
+            struct Report: Decodable { struct R: Decodable { let line: Int; let field: String? }; let accepted: Int; let duplicates: Int; let rejected: [R] }
+            let first = try await c.call(.post, "/v1/visits/import", token: reg.managementToken, body: Array(csv.utf8)).json(Report.self)
+            #expect(first.accepted == 2 && first.duplicates == 0)
+            #expect(first.rejected.map(\.line) == [4, 5, 6, 7, 8, 9])
+            #expect(first.rejected.map(\.field) == ["phone", "checkin_at", "checkout_at", "venue_id", "venue_id", "name"])
+            let again = try await c.call(.post, "/v1/visits/import", token: reg.managementToken, body: Array(csv.utf8)).json(Report.self)
+            #expect(again.accepted == 0 && again.duplicates == 2)
+            let log = try await c.call(.get, "/v1/venues/\(v)/visits?from=2021-11-19T00:00:00%2B07:00&to=2021-11-20T00:00:00%2B07:00", token: reg.managementToken)
+            #expect(log.text.components(separatedBy: "visitId").count - 1 == 2)
+            #expect(try await c.call(.post, "/v1/visits/import", token: TestApp.adminToken, body: Array("a,b\n".utf8)).error?.field == "body")
+        }
+    }
+}
+
+@Suite struct AbuseTests {
+    @Test func tooManyCheckinsFromOneAddressGetA429() async throws {
+        try await TestApp.make { $0.checkinRateLimit = 3 }.run { c in
+            let reg = try await c.register()
+            for i in 0..<3 { #expect(try await c.checkin(reg, name: "An", phone: "091234500\(i)").status == 201) }
+            let r = try await c.checkin(reg, name: "An", phone: "0912345009")
+            #expect(r.status == 429 && r.error?.error == "rate_limited")
+            #expect(Int(r.headers[.retryAfter] ?? "") != nil)
+        }
+    }
+
+    @Test func zeroTurnsTheLimitOff() async throws {
+        try await TestApp.make { $0.checkinRateLimit = 0 }.run { c in
+            let reg = try await c.register()
+            for i in 0..<40 { #expect(try await c.checkin(reg, name: "An", phone: "09123450\(String(format: "%02d", i))").status == 201) }
+        }
+    }
+
+    @Test func aBurstAboveCapacityIsFlaggedForTheVenueAndTracers() async throws {
+        try await TestApp.make { $0.checkinRateLimit = 0 }.run { c in
+            let reply = try await c.call(.post, "/v1/venues", json: """
+                {"name": "Karaoke Hát Cho Nhau", "address": "1 Trường Chinh", "areaCode": "01843", "category": "high_risk_service",
+                 "contactPhone": "0912345678", "capacity": 3}
+                """)
+            let reg = try reply.json(Registered.self)
+            for i in 0..<5 { _ = try await c.checkin(reg, name: "Khách", phone: "09123450\(String(format: "%02d", i))") }
+            let flags = try await c.call(.get, "/v1/venues/\(reg.venue.id)/flags", token: reg.managementToken)
+            #expect(flags.text.contains("checkin_burst") && flags.text.contains("4 check-ins within a minute"))
+            let tracer = try await c.call(.post, "/v1/tokens", token: TestApp.adminToken, json: #"{"role": "tracer"}"#).json(TokenReply.self)
+            #expect(try await c.call(.get, "/v1/flags", token: tracer.token).text.contains("\(reg.venue.id)"))
+            #expect(try await c.call(.get, "/v1/flags", token: reg.managementToken).status == 403)
+        }
+    }
+}
+
+@Suite struct CheckinPageTests {
+    func cookie(_ reply: TestApp.Reply) -> String? {
+        reply.headers[.setCookie]?.split(separator: ";").first.map(String.init)
+    }
+
+    @Test func aVisitorChecksInAndOutThroughThePagesAndIsRememberedNextTime() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            let page = try await c.call(.get, reg.checkinPath, accept: "text/html")
+            #expect(page.status == 200 && page.text.contains("<form method=\"post\"") && page.text.contains("Họ và tên"))
+
+            let form = "name=Nguy%E1%BB%85n+V%C4%83n+An&phone=0912+345+678&idNumber="
+            let posted = try await c.call(.post, reg.checkinPath, body: Array(form.utf8))
+            #expect(posted.status == 303)
+            let location = try #require(posted.headers[.location])
+            #expect(location.hasPrefix("/r/"))
+            let device = try #require(cookie(posted))
+            #expect(device.hasPrefix("tv_device=") && !device.contains("0912"))
+
+            let receipt = try await c.call(.get, location)
+            #expect(receipt.text.contains("ĐÃ VÀO") && receipt.text.contains("Quán Phở Bà Tư"))
+            let secret = String(location.split(separator: "=").last!)
+            let visit = location.dropFirst(3).split(separator: "?").first!
+            let out = try await c.call(.post, "/r/\(visit)/checkout", body: Array("s=\(secret)".utf8))
+            #expect(out.status == 200 && out.text.contains("ĐÃ RA"))
+            #expect(try await c.call(.get, "/r/\(visit)?s=AAAAAAAAAAAAAAAA").status == 404)
+
+            // Next scan from the same phone: one tap, showing only a masked name.
+            let client = c.withCookie(device)
+            let again = try await client.call(.get, reg.checkinPath, accept: "text/html")
+            #expect(again.text.contains("Nguyễn V. A. · ••• 678") && !again.text.contains("0912345678"))
+            let tap = try await client.call(.post, reg.checkinPath, body: Array("useDevice=1".utf8))
+            #expect(tap.status == 303)
+        }
+    }
+
+    @Test func aBadFormShowsTheErrorAndKeepsWhatWasTyped() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            let r = try await c.call(.post, reg.checkinPath, body: Array("name=Tr%E1%BA%A7n+B%C3%ACnh&phone=12".utf8))
+            #expect(r.status == 400 && r.text.contains("role=\"alert\"") && r.text.contains("value=\"Trần Bình\""))
+            var tampered = Array(reg.checkinPath)
+            tampered[tampered.count - 2] = tampered[tampered.count - 2] == "A" ? "B" : "A"
+            #expect(try await c.call(.post, String(tampered), body: Array("name=An&phone=0912345678".utf8)).status == 404)
+        }
+    }
+}

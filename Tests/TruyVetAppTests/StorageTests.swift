@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+import TruyVetApp
+import TruyVetCore
+
+@Suite struct PersonalDataAtRestTests {
+    @Test func noNamePhoneOrIDNumberIsStoredInClear() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truyvet-\(UUID().uuidString)").path
+        var config = AppConfig()
+        config.dataDir = dir
+        let app = try await TruyVet.open(config: config)
+        let reg = try await app.registerVenue(VenueRegistration(name: "Quán Phở", address: "x", areaCode: "01843", category: "restaurant", contactPhone: "0209387012"))
+        let people = [("Phạm Thị Xuân Quỳnh", "0912 876 543", "001099876543"), ("Hoàng Minh Tuấn", "0987 111 222", nil)]
+        for (name, phone, id) in people {
+            _ = try await app.checkin(venue: reg.venue, person: try PersonInput(name: name, phone: phone, idNumber: id), source: .api)
+        }
+        let csv = "venue_id,phone,name,id_number,checkin_at,checkout_at\n\(reg.venue.id),0933444555,Đặng Thu Thảo,079188001122,2021-11-19T08:30:00+07:00,\n"
+        _ = try await app.importVisits(csv: csv, principal: Principal(role: .admin, label: "test"))
+        // Every file of the data directory (database, WAL, keys) as raw bytes.
+        var haystack = Data()
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir) {
+            haystack.append(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file)))
+        }
+        #expect(haystack.count > 10_000)
+        for needle in ["Phạm Thị Xuân Quỳnh", "Xuân Quỳnh", "Hoàng Minh Tuấn", "Đặng Thu Thảo", "912876543", "987111222", "933444555",
+                       "001099876543", "079188001122"] {
+            #expect(haystack.range(of: Data(needle.utf8)) == nil, "\(needle) is readable in the data directory")
+        }
+        // … and the tracer-facing reads decrypt them.
+        let log = try await app.visitLog(venue: reg.venue, from: Date(timeIntervalSince1970: 0), to: Date().addingTimeInterval(60))
+        #expect(Set(log.map(\.person.name)) == ["Phạm Thị Xuân Quỳnh", "Hoàng Minh Tuấn", "Đặng Thu Thảo"])
+        #expect(log.first { $0.person.name == "Phạm Thị Xuân Quỳnh" }?.person.phone == "+84912876543")
+    }
+}
+
+@Suite struct GroupCommitTests {
+    @Test func concurrentCheckinsAreAllCommittedAndNoneDuplicated() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truyvet-\(UUID().uuidString)").path
+        var config = AppConfig()
+        config.dataDir = dir
+        let app = try await TruyVet.open(config: config)
+        let venue = try await app.registerVenue(VenueRegistration(name: "Bến xe", address: "x", areaCode: "01843", category: "passenger_transport", contactPhone: "0209387012")).venue
+        let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for i in 0..<400 {
+                group.addTask {
+                    // Each person twice: the second is the same open visit.
+                    let person = try PersonInput(name: "Hành Khách", phone: String(format: "0912%06d", i % 200), idNumber: nil)
+                    return try await app.checkin(venue: venue, person: person, source: .api).visit.id
+                }
+            }
+            return try await group.reduce(into: [Int64]()) { $0.append($1) }
+        }
+        #expect(ids.count == 400)
+        #expect(Set(ids).count == 200)
+        #expect(try await app.store.visitCount() == 200)
+        // A reopened database has every acknowledged visit.
+        let reopened = try await TruyVet.open(config: config)
+        #expect(try await reopened.store.visitCount() == 200)
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+import TruyVetCore
+
+@Suite struct StayTests {
+    let t0 = Date(timeIntervalSince1970: 1_637_280_000)  // 2021-11-19 07:00 +07:00
+
+    @Test func anExplicitCheckoutEndsTheVisit() throws {
+        #expect(Stay.effectiveEnd(checkin: t0, checkout: t0 + 600, defaultStayMinutes: 120, nextCheckin: t0 + 60) == t0 + 600)
+        #expect(Stay.effectiveEnd(checkin: t0, checkout: t0 + 30 * 3600, defaultStayMinutes: 120, nextCheckin: nil) == t0 + 24 * 3600)
+        #expect(Stay.effectiveEnd(checkin: t0, checkout: t0 - 60, defaultStayMinutes: 120, nextCheckin: nil) == t0)
+    }
+
+    @Test func withoutCheckoutTheEarliestOfStayNextCheckinAndADay() throws {
+        #expect(Stay.effectiveEnd(checkin: t0, checkout: nil, defaultStayMinutes: 120, nextCheckin: nil) == t0 + 7200)
+        #expect(Stay.effectiveEnd(checkin: t0, checkout: nil, defaultStayMinutes: 120, nextCheckin: t0 + 1800) == t0 + 1800)
+        #expect(Stay.effectiveEnd(checkin: t0, checkout: nil, defaultStayMinutes: 1440, nextCheckin: nil) == t0 + 24 * 3600)
+        #expect(Stay.effectiveEnd(checkin: t0, checkout: nil, defaultStayMinutes: 120, nextCheckin: t0 - 5) == t0 + 7200)
+        #expect(Stay.effectiveEnd(checkin: t0, checkout: nil, defaultStayMinutes: 120, nextCheckin: t0) == t0)
+    }
+}
+
+@Suite struct PersonInputTests {
+    @Test func acceptsRealNamesOfAnyScript() throws {
+        #expect(try PersonInput(name: "  Nguyễn   Văn  An ", phone: "0912 345 678", idNumber: nil).name == "Nguyễn Văn An")
+        #expect(try PersonInput(name: "O'Brien-Smith Jr.", phone: "+44 20 7946 0958", idNumber: nil).phone == "+442079460958")
+        #expect(try PersonInput(name: "Lê Thị Hồng’Nhung", phone: "0912345678", idNumber: "001 099 012 345").idNumber == "001099012345")
+        #expect(try PersonInput(name: "金正", phone: "0912345678", idNumber: "123456789").idNumber == "123456789")
+    }
+
+    @Test(arguments: [("=HYPERLINK(\"x\")", "name"), ("Ann\u{0007}", "name"), ("", "name"), ("123", "name"),
+                      (String(repeating: "a", count: 101), "name")])
+    func rejectsBadNames(name: String, field: String) throws {
+        #expect(throws: AppError.self) { try PersonInput(name: name, phone: "0912345678", idNumber: nil) }
+        do { _ = try PersonInput(name: name, phone: "0912345678", idNumber: nil) } catch { #expect(error.field == field) }
+    }
+
+    @Test func rejectsBadPhonesAndIDNumbers() throws {
+        do { _ = try PersonInput(name: "An", phone: nil, idNumber: nil); Issue.record() } catch { #expect(error.field == "phone") }
+        do { _ = try PersonInput(name: "An", phone: "0912345678", idNumber: "12345"); Issue.record() } catch { #expect(error.field == "idNumber") }
+    }
+}
+
+@Suite struct InstantTests {
+    @Test func requiresAnOffset() throws {
+        #expect(try Instant.parse("2021-11-19T08:30:00+07:00", field: "at") == Date(timeIntervalSince1970: 1_637_285_400))
+        #expect(try Instant.parse("2021-11-19T01:30:00Z", field: "at") == Date(timeIntervalSince1970: 1_637_285_400))
+        #expect(try Instant.parse("2021-11-19T01:30:00.250Z", field: "at").timeIntervalSince1970 == 1_637_285_400.25)
+        #expect(throws: AppError.invalid("at", "at must be ISO 8601 with an offset, e.g. 2021-11-19T08:30:00+07:00, got '2021-11-19T08:30:00'")) {
+            try Instant.parse("2021-11-19T08:30:00", field: "at")
+        }
+        #expect(Instant.format(Date(timeIntervalSince1970: 1_637_285_400)) == "2021-11-19T08:30:00+07:00")
+        #expect(Instant.day(Date(timeIntervalSince1970: 1_637_259_000)) == "2021-11-19")  // 01:10 local = 18:10Z the day before
+    }
+}
