@@ -147,6 +147,39 @@ extension Routes {
         return try JSON.response(try await app.importVisits(csv: text, principal: principal))
     }
 
+    // MARK: Personal cards
+
+    struct CardBody: Decodable { var name: String?; var phone: String?; var idNumber: String? }
+
+    /// Any staff token issues cards (ward offices, venues for their regulars). `?format=pdf` answers the printable card.
+    func issueCard(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        _ = try await principal(request)
+        let body = try await JSON.decode(CardBody.self, from: request, context: context)
+        let card = try await app.issueCard(try PersonInput(name: body.name, phone: body.phone, idNumber: body.idNumber))
+        if request.uri.queryParameters.get("format") == "pdf" {
+            return Response(status: .created, headers: [.contentType: "application/pdf", .cacheControl: "no-store",
+                                                        .contentDisposition: "inline; filename=\"truyvet-card.pdf\""],
+                            body: .init(byteBuffer: ByteBuffer(bytes: card.pdf)))
+        }
+        return try JSON.response(["code": card.code], status: .created)
+    }
+
+    struct ScanBody: Decodable { var code: String?; var action: String? }
+
+    /// A venue scanned a visitor's personal card.
+    func scanCard(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let venue = try await managedVenue(request, context)
+        let body = try await JSON.decode(ScanBody.self, from: request, context: context)
+        guard let code = body.code else { throw AppError.missing("code") }
+        guard let action = TruyVet.ScanAction(rawValue: body.action ?? "in") else {
+            throw AppError.invalid("action", "action must be in or out")
+        }
+        let receipt = try await app.scan(card: code, action: action, venue: venue)
+        await noteBurst(receipt)
+        let status: HTTPResponse.Status = if case .created = receipt.outcome { .created } else { .ok }
+        return try JSON.response(ReceiptJSON(receipt), status: status)
+    }
+
     // MARK: Pages
 
     func deviceID(_ request: Request) -> String? {

@@ -49,6 +49,8 @@ struct Routes: Sendable {
         v1.get("venues/:id/day-code") { request, context in try await dayCode(request, context) }
         v1.get("venues/:id/flags") { request, context in try await venueFlags(request, context) }
         v1.get("flags") { request, _ in try await allFlags(request) }
+        v1.post("people/cards") { request, context in try await issueCard(request, context) }
+        v1.post("venues/:id/scan") { request, context in try await scanCard(request, context) }
     }
 
     // MARK: Auth

@@ -5,16 +5,17 @@ import Foundation
 /// ID numbers, all from one 256-bit data key.
 public struct PersonalDataCipher: Sendable {
     private let encryptionKey: SymmetricKey
-    private let indexKey: SymmetricKey
-    private let secretKey: SymmetricKey
+    /// Keyed once; each use copies the state (a value copy), instead of re-deriving the key schedule per call.
+    private let indexMAC: HMAC<SHA256>
+    private let secretMAC: HMAC<SHA256>
 
     public init(dataKey: SymmetricKey) {
         func derive(_ label: String) -> SymmetricKey {
             HKDF<SHA256>.deriveKey(inputKeyMaterial: dataKey, info: Array("truyvet \(label)".utf8), outputByteCount: 32)
         }
         encryptionKey = derive("personal data encryption v1")
-        indexKey = derive("lookup index v1")
-        secretKey = derive("receipts and secrets v1")
+        indexMAC = HMAC<SHA256>(key: derive("lookup index v1"))
+        secretMAC = HMAC<SHA256>(key: derive("receipts and secrets v1"))
     }
 
     /// nonce ‖ ciphertext ‖ tag.
@@ -30,14 +31,14 @@ public struct PersonalDataCipher: Sendable {
 
     /// 16-byte keyed hash of a normalised value, for lookups (`kind` keeps phones and ID numbers apart).
     public func lookupHash(_ kind: String, _ value: String) -> Data {
-        var mac = HMAC<SHA256>(key: indexKey)
+        var mac = indexMAC
         mac.update(data: Array((kind + "\u{0}" + value).utf8))
         return Data(Array(mac.finalize()).prefix(16))
     }
 
     /// A short secret bound to `purpose` and `id` (e.g. a visit's check-out secret): nothing to store, checked by recomputing.
     public func secret(_ purpose: String, _ id: Int64, length: Int = 16) -> String {
-        var mac = HMAC<SHA256>(key: secretKey)
+        var mac = secretMAC
         mac.update(data: Array("\(purpose)\u{0}\(id)".utf8))
         return String(Base64URL.encode(Array(mac.finalize())).prefix(length))
     }
@@ -53,6 +54,8 @@ public struct PersonalDataCipher: Sendable {
 
     /// Raw keyed bytes (for words of the day and similar public-but-unforgeable values).
     public func mac(_ message: String) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: secretKey))
+        var mac = secretMAC
+        mac.update(data: Array(message.utf8))
+        return Array(mac.finalize())
     }
 }

@@ -7,7 +7,7 @@ public enum Phone {
     public static func normalize(_ raw: String, field: String = "phone") throws(AppError) -> String {
         var digits = ""
         var plus = false
-        for (i, ch) in raw.trimmingCharacters(in: .whitespaces).enumerated() {
+        for (i, ch) in Text.trimmed(raw).enumerated() {
             if ch == "+" && i == 0 { plus = true; continue }
             if ch.isASCII, ch.isNumber { digits.append(ch); continue }
             if " .-()".contains(ch) { continue }

@@ -51,4 +51,8 @@ public protocol Store: Sendable {
     // Flags (abuse signals for venues and tracers)
     func addFlag(_ flag: Flag) async throws
     func flags(venueID: Int64?, since: Date, limit: Int) async throws -> [Flag]
+    /// The person's most recent visit anywhere.
+    func latestVisit(personID: Int64) async throws -> Visit?
+    /// Inserts the person or refreshes their name and ID number; returns their id.
+    func upsertPerson(_ person: SealedPerson) async throws -> Int64
 }

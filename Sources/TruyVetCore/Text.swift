@@ -7,7 +7,7 @@ public enum Text {
             if required { throw .missing(field) }
             return nil
         }
-        let value = raw.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
+        let value = trimmed(nfc(raw))
         if value.isEmpty {
             if required { throw .invalid(field, "\(field) must not be empty") }
             return nil
@@ -19,6 +19,20 @@ public enum Text {
             throw .invalid(field, "\(field) must be at most \(max) characters, got \(value.count)")
         }
         return value
+    }
+
+    /// NFC. Text with no scalar that NFC could change (below U+0300, or precomposed Latin letters U+1E00–U+1EFF,
+    /// which is all of Vietnamese as phones type it) is returned as it is, without a round trip through Foundation.
+    public static func nfc(_ s: String) -> String {
+        if s.unicodeScalars.allSatisfy({ $0.value < 0x300 || (0x1E00...0x1EFF).contains($0.value) }) { return s }
+        return s.precomposedStringWithCanonicalMapping
+    }
+
+    static func trimmed(_ s: String) -> String {
+        var sub = Substring(s)
+        while let f = sub.first, f.isWhitespace { sub.removeFirst() }
+        while let l = sub.last, l.isWhitespace { sub.removeLast() }
+        return String(sub)
     }
 
     public static func required(_ raw: String?, field: String, max: Int) throws(AppError) -> String {

@@ -1,6 +1,20 @@
 import CCairo
 import Foundation
 
+/// What a personal check-in card shows.
+public struct PersonalCard: Sendable, Equatable {
+    public var holder: String
+    /// e.g. "••• 678": enough for the holder to know the card is theirs.
+    public var phoneHint: String
+    public var payload: String
+
+    public init(holder: String, phoneHint: String, payload: String) {
+        self.holder = holder
+        self.phoneHint = phoneHint
+        self.payload = payload
+    }
+}
+
 /// What one printed poster shows. All text is rendered NFC-normalised with DejaVu Sans (full Vietnamese coverage).
 public struct PosterContent: Sendable, Equatable {
     public var venueName: String
@@ -50,11 +64,27 @@ public enum Poster {
     /// A PDF document with one page per poster.
     public static func pdf(_ posters: [PosterContent], title: String = "TruyVet") throws(PosterError) -> [UInt8] {
         guard !posters.isEmpty else { throw .noPages }
-        let codes = try encodeAll(posters)
+        let codes = try encodeAll(posters.map(\.payload))
+        return try document(width: pageWidth, height: pageHeight, title: title, pages: posters.count) { page, cr in
+            draw(posters[page], code: codes[page], on: cr)
+        }
+    }
+
+    /// A personal card, 55 × 75 mm: the QR code 45 mm wide, the holder's name, how to use it.
+    public static func card(_ card: PersonalCard) throws(PosterError) -> [UInt8] {
+        let code = try encodeAll([card.payload])[0]
+        return try document(width: cardWidth, height: cardHeight, title: "TruyVet", pages: 1) { _, cr in
+            drawCard(card, code: code, on: cr)
+        }
+    }
+
+    /// One PDF surface writing to memory: `draw` is called once per page.
+    private static func document(width: Double, height: Double, title: String, pages: Int,
+                                 draw: (Int, OpaquePointer?) -> Void) throws(PosterError) -> [UInt8] {
         let sink = ByteSink()
         let result: PosterError? = withExtendedLifetime(sink) {
             let surface = cairo_pdf_surface_create_for_stream(
-                ByteSink.write, Unmanaged.passUnretained(sink).toOpaque(), pageWidth, pageHeight)
+                ByteSink.write, Unmanaged.passUnretained(sink).toOpaque(), width, height)
             defer { cairo_surface_destroy(surface) }
             // PDF 1.4: no compressed object streams (every reader takes it; faster to write).
             cairo_pdf_surface_restrict_to_version(surface, CAIRO_PDF_VERSION_1_4)
@@ -62,8 +92,8 @@ public enum Poster {
             cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "TruyVet")
             let cr = cairo_create(surface)
             defer { cairo_destroy(cr) }
-            for (poster, code) in zip(posters, codes) {
-                draw(poster, code: code, on: cr)
+            for page in 0..<pages {
+                draw(page, cr)
                 cairo_show_page(cr)
             }
             if let error = status(cr) { return error }
@@ -76,7 +106,7 @@ public enum Poster {
 
     /// The same poster as a PNG image at `dpi` dots per inch (72…300).
     public static func png(_ poster: PosterContent, dpi: Double = 150) throws(PosterError) -> [UInt8] {
-        let code = try encodeAll([poster])[0]
+        let code = try encodeAll([poster.payload])[0]
         let dpi = min(max(dpi, 72), 300)
         let width = Int32((pageWidth * dpi / 72).rounded())
         let height = Int32((pageHeight * dpi / 72).rounded())
@@ -98,11 +128,11 @@ public enum Poster {
         return sink.bytes
     }
 
-    private static func encodeAll(_ posters: [PosterContent]) throws(PosterError) -> [QRCode] {
+    private static func encodeAll(_ payloads: [String]) throws(PosterError) -> [QRCode] {
         var codes: [QRCode] = []
-        codes.reserveCapacity(posters.count)
-        for poster in posters {
-            do { codes.append(try QRCode(poster.payload, errorCorrection: .medium)) } catch { throw .qr(error) }
+        codes.reserveCapacity(payloads.count)
+        for payload in payloads {
+            do { codes.append(try QRCode(payload, errorCorrection: .medium)) } catch { throw .qr(error) }
         }
         return codes
     }
@@ -190,16 +220,7 @@ public enum Poster {
         let module = (side / Double(code.size)).rounded()
         let qrTop = (textBottom + max(4 * module, (available - module * Double(code.size)) / 2)).rounded()
         let qrLeft = ((pageWidth - module * Double(code.size)) / 2).rounded()
-        cairo_set_source_rgb(cr, 0, 0, 0)
-        cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE)
-        // One fill per rectangle: cairo writes a lone box as `x y w h re` (4 numbers) but boxes in one path as
-        // `m l l l h` (8 numbers), and formatting those numbers is most of the cost of a poster.
-        for r in code.darkRectangles {
-            cairo_rectangle(cr, qrLeft + Double(r.x) * module, qrTop + Double(r.y) * module,
-                            Double(r.width) * module, Double(r.height) * module)
-            cairo_fill(cr)
-        }
-        cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT)
+        drawQR(code, left: qrLeft, top: qrTop, module: module, on: cr)
 
         // Instructions and the short code.
         cairo_set_source_rgb(cr, 0.72, 0.07, 0.09)
@@ -217,6 +238,49 @@ public enum Poster {
         cairo_set_source_rgb(cr, 0.45, 0.45, 0.45)
         setFont(cr, sans, bold: false, size: 8)
         showCentered(cr, "TruyVet · Mã QR có chữ ký số, chỉ dùng tại địa điểm này / signed code, valid at this venue only", y: footerY)
+    }
+
+    private static func drawQR(_ code: QRCode, left: Double, top: Double, module: Double, on cr: OpaquePointer?) {
+        cairo_set_source_rgb(cr, 0, 0, 0)
+        cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE)
+        // One fill per rectangle: cairo writes a lone box as `x y w h re` (4 numbers) but boxes in one path as
+        // `m l l l h` (8 numbers), and formatting those numbers is most of the cost of a poster.
+        for r in code.darkRectangles {
+            cairo_rectangle(cr, left + Double(r.x) * module, top + Double(r.y) * module,
+                            Double(r.width) * module, Double(r.height) * module)
+            cairo_fill(cr)
+        }
+        cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT)
+    }
+
+    static let cardWidth = 55 / 25.4 * 72
+    static let cardHeight = 75 / 25.4 * 72
+
+    private static func drawCard(_ card: PersonalCard, code: QRCode, on cr: OpaquePointer?) {
+        cairo_set_source_rgb(cr, 1, 1, 1)
+        cairo_paint(cr)
+        cairo_set_source_rgb(cr, 0.72, 0.07, 0.09)
+        cairo_rectangle(cr, 0, 0, cardWidth, 20)
+        cairo_fill(cr)
+        cairo_set_source_rgb(cr, 1, 1, 1)
+        setFont(cr, sans, bold: true, size: 8.5)
+        showCentered(cr, "TRUYVET · THẺ KHAI BÁO", y: 13.5, width: cardWidth)
+        let module = (45 / 25.4 * 72 / Double(code.size) * 4).rounded() / 4
+        let side = module * Double(code.size)
+        drawQR(code, left: ((cardWidth - side) / 2 * 4).rounded() / 4, top: 32, module: module, on: cr)
+        cairo_set_source_rgb(cr, 0.05, 0.05, 0.05)
+        var size = 10.0
+        let name = nfc(card.holder)
+        setFont(cr, sans, bold: true, size: size)
+        while textWidth(cr, name) > cardWidth - 12 && size > 6 {
+            size -= 0.5
+            setFont(cr, sans, bold: true, size: size)
+        }
+        showCentered(cr, name, y: 32 + side + 18, width: cardWidth)
+        cairo_set_source_rgb(cr, 0.3, 0.3, 0.3)
+        setFont(cr, sans, bold: false, size: 6.5)
+        showCentered(cr, card.phoneHint, y: 32 + side + 28, width: cardWidth)
+        showCentered(cr, "Đưa thẻ cho nhân viên quét khi vào và khi ra", y: cardHeight - 9, width: cardWidth)
     }
 
     private static func nfc(_ s: String) -> String { s.precomposedStringWithCanonicalMapping }
@@ -240,9 +304,9 @@ public enum Poster {
         return extents.x_advance
     }
 
-    private static func showCentered(_ cr: OpaquePointer?, _ text: String, y: Double) {
+    private static func showCentered(_ cr: OpaquePointer?, _ text: String, y: Double, width: Double = pageWidth) {
         let w = textWidth(cr, text)
-        cairo_move_to(cr, (pageWidth - w) / 2, y)
+        cairo_move_to(cr, (width - w) / 2, y)
         cairo_show_text(cr, text)
     }
 

@@ -1,16 +1,42 @@
 import Foundation
 import GRDB
+import Synchronization
 import TruyVetCore
+
+/// Venues and areas are read on every check-in and change rarely: the store keeps them in memory, updated by its
+/// own writes (it is the only writer of its database), so hot paths do not pay a database round trip.
+final class ReadCache: Sendable {
+    let venues = Mutex<[Int64: Venue]>([:])
+    let areas = Mutex<[String: Area]?>(nil)
+    static let maxVenues = 500_000
+
+    func remember(_ venue: Venue) {
+        venues.withLock { v in
+            if v.count >= Self.maxVenues { v.removeAll(keepingCapacity: true) }
+            v[venue.id] = venue
+        }
+    }
+}
 
 /// The SQLite implementation of `Store`.
 public struct SQLiteStore: Store {
     public let database: AppDatabase
     var writer: any DatabaseWriter { database.writer }
     private let batcher: CheckinBatcher
+    private let cache = ReadCache()
 
     public init(_ database: AppDatabase) {
         self.database = database
         self.batcher = CheckinBatcher(writer: database.writer)
+    }
+
+    /// Every area, loaded once (10,810 units: about 2 MB).
+    private func allAreas() async throws -> [String: Area] {
+        if let areas = cache.areas.withLock({ $0 }) { return areas }
+        let rows = try await writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM areas").map(Self.area) }
+        let areas = Dictionary(rows.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+        cache.areas.withLock { $0 = areas }
+        return areas
     }
 
     // MARK: Areas
@@ -30,12 +56,11 @@ public struct SQLiteStore: Store {
                 try statement.execute(arguments: [a.code, a.name, a.level.rawValue, a.parentCode, a.population])
             }
         }
+        cache.areas.withLock { $0 = nil }
     }
 
     public func area(code: String) async throws -> Area? {
-        try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM areas WHERE code = ?", arguments: [code]).map(Self.area)
-        }
+        try await allAreas()[code]
     }
 
     public func areaLevels(codes: Set<String>) async throws -> [String: AreaLevel] {
@@ -68,7 +93,7 @@ public struct SQLiteStore: Store {
     // MARK: Venues
 
     public func insertVenue(_ v: Venue) async throws -> Bool {
-        try await writer.write { db in
+        let inserted = try await writer.write { db in
             try db.execute(sql: """
                 INSERT INTO venues (id, name, address, area_code, district_code, province_code, category,
                     default_stay_minutes, contact_phone, capacity, opening_hours, short_code, poster_generation, created_at)
@@ -78,12 +103,17 @@ public struct SQLiteStore: Store {
                                  Int64(v.posterGeneration), v.createdAt.timeIntervalSince1970])
             return db.changesCount == 1
         }
+        if inserted { cache.remember(v) }
+        return inserted
     }
 
     public func venue(id: Int64) async throws -> Venue? {
-        try await writer.read { db in
+        if let venue = cache.venues.withLock({ $0[id] }) { return venue }
+        let venue = try await writer.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM venues WHERE id = ?", arguments: [id]).map(Self.venue)
         }
+        if let venue { cache.remember(venue) }
+        return venue
     }
 
     public func venues(inArea code: String, limit: Int, offset: Int) async throws -> [Venue] {
@@ -102,6 +132,9 @@ public struct SQLiteStore: Store {
         try await writer.write { db in
             try db.execute(sql: "UPDATE venues SET poster_generation = poster_generation + 1 WHERE id = ?", arguments: [venueID])
             return try Row.fetchOne(db, sql: "SELECT * FROM venues WHERE id = ?", arguments: [venueID]).map(Self.venue)
+        }.map { venue in
+            cache.remember(venue)
+            return venue
         }
     }
 
@@ -244,6 +277,17 @@ extension SQLiteStore {
                                         arguments: [VisitSQL.seconds(since), limit])
             }
             return rows.map { Flag(venueID: $0["venue_id"], at: VisitSQL.date($0["at"]), kind: Flag.Kind(rawValue: $0["kind"]) ?? .checkinBurst, detail: $0["detail"]) }
+        }
+    }
+
+    public func upsertPerson(_ person: SealedPerson) async throws -> Int64 {
+        try await writer.write { try VisitSQL.upsertPerson(person, $0) }
+    }
+
+    public func latestVisit(personID: Int64) async throws -> Visit? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, venue_id, person_id, checkin_at, checkout_at, source FROM visits WHERE person_id = ? ORDER BY checkin_at DESC, id DESC LIMIT 1",
+                             arguments: [personID]).map(VisitSQL.visit)
         }
     }
 

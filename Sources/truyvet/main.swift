@@ -47,7 +47,7 @@ struct TruyVetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "truyvet",
         abstract: "QR check-in and contact tracing.",
-        subcommands: [Serve.self, Areas.self, VenueCommand.self, PosterCommand.self, Posters.self, TokenCommand.self, Keys.self],
+        subcommands: [Serve.self, Areas.self, VenueCommand.self, PosterCommand.self, Posters.self, TokenCommand.self, Keys.self, ImportCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -228,5 +228,41 @@ struct Keys: AsyncParsableCommand {
         func run() async throws {
             do { try KeyFile.retire(id: id, dataDir: try global.config().dataDir); print("key \(id) retired") } catch { throw fail(error) }
         }
+    }
+}
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import data.", subcommands: [Visits.self])
+
+    struct Visits: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import paper logs or passenger lists: venue_id,phone,name,id_number,checkin_at,checkout_at.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "CSV file") var file: String
+
+        func run() async throws {
+            do {
+                let text = try String(contentsOfFile: file, encoding: .utf8)
+                let app = try await global.open()
+                let report = try await app.importVisits(csv: text, principal: Principal(role: .admin, label: "command line")) { done, total in
+                    ProgressBar.show(done: done, total: total)
+                }
+                FileHandle.standardError.write(Data("\n".utf8))
+                print("accepted \(report.accepted), already stored \(report.duplicates), rejected \(report.rejected.count)")
+                for r in report.rejected { print("  line \(r.line)\(r.field.map { " (\($0))" } ?? ""): \(r.reason)") }
+            } catch { throw fail(error) }
+        }
+    }
+}
+
+enum ProgressBar {
+    /// `[##########··········]  50%  5000/10000 rows` on one refreshed line of standard error.
+    static func show(done: Int, total: Int) {
+        let width = 30
+        let fraction = total == 0 ? 1 : Double(done) / Double(total)
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: "·", count: width - filled)
+        let line = String(format: "\r[%@] %3d%%  %d/%d rows", bar, Int(fraction * 100), done, total)
+        FileHandle.standardError.write(Data(line.utf8))
     }
 }

@@ -280,3 +280,39 @@ extension TestApp.Client {
         }
     }
 }
+
+@Suite struct PersonalCardTests {
+    @Test func staffScanACardToCheckItsHolderInAndOut() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            let other = try await c.register(name: "Khác")
+            let body = #"{"name": "Bà Nguyễn Thị Tư", "phone": "0912 000 111"}"#
+            #expect(try await c.call(.post, "/v1/people/cards", json: body).status == 401)
+            let issued = try await c.call(.post, "/v1/people/cards", token: reg.managementToken, json: body)
+            #expect(issued.status == 201)
+            struct Code: Decodable { let code: String }
+            let code = try issued.json(Code.self).code
+            #expect(code.hasPrefix("TVP1-") && !code.contains("0912"))
+
+            // The printed card scans to the same code and names its holder.
+            let pdf = try await c.call(.post, "/v1/people/cards?format=pdf", token: reg.managementToken, json: body)
+            #expect(pdf.headers[.contentType] == "application/pdf")
+            #expect(try Tools.scanPDF(pdf.body) == [code])
+            #expect(try Tools.pdfText(pdf.body).contains("Bà Nguyễn Thị Tư"))
+
+            let scanIn = try await c.call(.post, "/v1/venues/\(reg.venue.id)/scan", token: reg.managementToken, json: #"{"code": "\#(code)"}"#)
+            #expect(scanIn.status == 201)
+            #expect(try await c.call(.post, "/v1/venues/\(reg.venue.id)/scan", token: other.managementToken, json: #"{"code": "\#(code)"}"#).status == 403)
+            let out = try await c.call(.post, "/v1/venues/\(reg.venue.id)/scan", token: reg.managementToken, json: #"{"code": "\#(code)", "action": "out"}"#)
+            #expect(try out.json(CheckinReply.self).status == "checked_out")
+            #expect(try await c.call(.post, "/v1/venues/\(reg.venue.id)/scan", token: reg.managementToken, json: #"{"code": "\#(code)", "action": "out"}"#).status == 409)
+
+            var forged = Array(code)
+            forged[forged.count - 1] = forged.last == "A" ? "B" : "A"
+            #expect(try await c.call(.post, "/v1/venues/\(reg.venue.id)/scan", token: reg.managementToken, json: #"{"code": "\#(String(forged))"}"#).error?.field == "code")
+            #expect(try await c.call(.post, "/v1/venues/\(reg.venue.id)/scan", token: reg.managementToken, json: #"{"code": "\#(code)", "action": "sideways"}"#).error?.field == "action")
+            // The card reads nothing: no route takes it to show a history.
+            #expect(try await c.call(.get, "/c/\(code)").status == 404)
+        }
+    }
+}

@@ -77,3 +77,19 @@ import TruyVetCore
         #expect(throws: AppError.self) { try venue.require(.admin) }
     }
 }
+
+@Suite struct Base64URLTests {
+    @Test func matchesFoundationForEveryLength() throws {
+        var g = SystemRandomNumberGenerator()
+        for n in 0..<64 {
+            let bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &g) }
+            let expected = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(Base64URL.encode(bytes) == expected)
+            #expect(Base64URL.decode(expected) == bytes)
+        }
+        #expect(Base64URL.decode("ab+c") == nil)
+        #expect(Base64URL.decode("abc=") == nil)
+        #expect(Base64URL.decode("abcde") == nil)
+    }
+}

@@ -53,3 +53,34 @@ import TruyVetCore
         #expect(Instant.day(Date(timeIntervalSince1970: 1_637_259_000)) == "2021-11-19")  // 01:10 local = 18:10Z the day before
     }
 }
+
+@Suite struct InstantArithmeticTests {
+    /// The hand-written calendar arithmetic agrees with Foundation's formatter over many random instants from 1976 to 2100
+    /// (before 1975 the zone was UTC+8; the product never deals with such instants).
+    @Test func agreesWithFoundation() throws {
+        let f = ISO8601DateFormatter()
+        f.timeZone = Instant.zone
+        f.formatOptions = [.withInternetDateTime]
+        var g = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let date = Date(timeIntervalSince1970: TimeInterval(Int64.random(in: 189_302_400...4_102_444_800, using: &g)))
+            let ours = Instant.format(date)
+            #expect(ours == f.string(from: date))
+            #expect(try Instant.parse(ours, field: "t") == date)
+            #expect(try Instant.parse(f.string(from: date).replacingOccurrences(of: "+07:00", with: "-03:30"), field: "t")
+                    == date.addingTimeInterval(10.5 * 3600))
+        }
+    }
+
+    @Test(arguments: ["2021-02-29T10:00:00Z", "2021-13-01T10:00:00Z", "2021-11-19T24:00:00Z", "2021-11-19T10:00:00+7:00",
+                      "2021-11-19T10:00:00", "2021-11-19", "19/11/2021 10:00", "2021-11-19T10:00:00.Z", "2021-11-19T10:00:00Z junk"])
+    func rejectsMalformedOrImpossible(text: String) throws {
+        #expect(throws: AppError.self) { try Instant.parse(text, field: "at") }
+    }
+
+    @Test func acceptsLeapDaysLowercaseAndSpaces() throws {
+        #expect(try Instant.parse("2020-02-29t10:00:00z", field: "at") == Date(timeIntervalSince1970: 1_582_970_400))
+        #expect(try Instant.parse("2020-02-29 17:00:00+07:00", field: "at") == Date(timeIntervalSince1970: 1_582_970_400))
+        #expect(Instant.readable(Date(timeIntervalSince1970: 1_637_285_400)) == "08:30 19/11/2021")
+    }
+}

@@ -81,3 +81,13 @@ import TruyVetCore
         #expect(ShortCode.normalize("ABCD-EFGH-J!") == nil)
     }
 }
+
+@Suite struct NFCTests {
+    /// The fast path agrees with Foundation's NFC on Vietnamese in both forms and on other scripts.
+    @Test(arguments: ["Nguyễn Thị Ánh Tuyết", "Đặng Văn Lâm", "Lê Hoàng Yến", "Zoë Ångström", "金正恩", "Ελένη", "Ωmega Ω", "Å", "e\u{0301}"])
+    func agreesWithFoundation(name: String) throws {
+        for form in [name, name.decomposedStringWithCanonicalMapping, name.precomposedStringWithCanonicalMapping] {
+            #expect(Array(Text.nfc(form).unicodeScalars) == Array(form.precomposedStringWithCanonicalMapping.unicodeScalars))
+        }
+    }
+}
