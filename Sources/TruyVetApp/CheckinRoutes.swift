@@ -201,7 +201,10 @@ extension Routes {
     func checkinPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
         guard let venue = try await app.verifyPoster(token: token) else {
-            // The same answer for forged, tampered, rotated and unknown tokens.
+            // The same answer for forged, tampered, rotated and unknown tokens, and a limit on how many one address gets.
+            guard invalidCodes.allow(clientKey(context)) else {
+                throw RateLimited(retryAfter: invalidCodes.retryAfter(), message: "too many invalid check-in codes from this address")
+            }
             return Page.invalidCode(wantsHTML: Page.wantsHTML(request))
         }
         let areaLine = try await app.areaPath(venue.areaCode).map(\.name).joined(separator: ", ")

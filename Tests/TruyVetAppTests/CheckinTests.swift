@@ -209,6 +209,14 @@ extension TestApp.Client {
         }
     }
 
+    @Test func guessingPosterCodesIsRateLimited() async throws {
+        try await TestApp.make().run { c in
+            for i in 0..<20 { #expect(try await c.call(.get, "/c/guess\(i)").status == 404) }
+            let r = try await c.call(.get, "/c/guess-more")
+            #expect(r.status == 429 && r.headers[.retryAfter] != nil)
+        }
+    }
+
     @Test func zeroTurnsTheLimitOff() async throws {
         try await TestApp.make { $0.checkinRateLimit = 0 }.run { c in
             let reg = try await c.register()
