@@ -15,23 +15,26 @@ extension Routes {
     }
 
     func limitAddress(_ context: AppRequestContext) throws {
-        guard perAddress.allow(clientKey(context)) else {
-            throw RateLimited(retryAfter: perAddress.retryAfter(), message: "too many check-ins from this address; try again in a minute")
+        let now = app.config.clock()
+        guard perAddress.allow(clientKey(context), now: now) else {
+            throw RateLimited(retryAfter: perAddress.retryAfter(now: now), message: "too many check-ins from this address; try again in a minute")
         }
     }
 
     func limitPerson(_ phone: String) throws {
-        guard perPerson.allow(phone) else {
-            throw RateLimited(retryAfter: perPerson.retryAfter(), message: "too many check-ins for this phone number in the last hour")
+        let now = app.config.clock()
+        guard perPerson.allow(phone, now: now) else {
+            throw RateLimited(retryAfter: perPerson.retryAfter(now: now), message: "too many check-ins for this phone number in the last hour")
         }
     }
 
     /// Counts the check-in towards the venue's burst detector and records a flag when it trips.
     func noteBurst(_ receipt: TruyVet.Receipt) async {
         guard case .created = receipt.outcome,
-              let (count, threshold) = bursts.record(venueID: receipt.venue.id, capacity: receipt.venue.capacity) else { return }
+              let (count, threshold) = bursts.record(venueID: receipt.venue.id, capacity: receipt.venue.capacity,
+                                                     now: app.config.clock()) else { return }
         let detail = "\(count) check-ins within a minute (threshold \(threshold)\(receipt.venue.capacity == nil ? "" : ", the venue's capacity"))"
-        try? await app.store.addFlag(Flag(venueID: receipt.venue.id, at: Date(), kind: .checkinBurst, detail: detail))
+        try? await app.store.addFlag(Flag(venueID: receipt.venue.id, at: app.config.clock(), kind: .checkinBurst, detail: detail))
     }
 
     // MARK: API
@@ -69,7 +72,7 @@ extension Routes {
         let receipt = try await app.checkin(venue: venue, person: person, at: at, source: .api, idempotencyKey: body.idempotencyKey)
         await noteBurst(receipt)
         let status: HTTPResponse.Status = if case .alreadyOpen = receipt.outcome { .ok } else { .created }
-        return try JSON.response(ReceiptJSON(receipt), status: status)
+        return JSON.response(ReceiptJSON(receipt), status: status)
     }
 
     struct CheckoutBody: Decodable { var checkoutSecret: String? }
@@ -84,7 +87,7 @@ extension Routes {
         }
         if secret == nil && principal == nil { throw AppError.missing("checkoutSecret") }
         let receipt = try await app.checkout(visitID: id, secret: secret, principal: secret == nil ? principal : nil)
-        return try JSON.response(ReceiptJSON(receipt))
+        return JSON.response(ReceiptJSON(receipt))
     }
 
     // MARK: Venue tools
@@ -177,7 +180,7 @@ extension Routes {
         let receipt = try await app.scan(card: code, action: action, venue: venue)
         await noteBurst(receipt)
         let status: HTTPResponse.Status = if case .created = receipt.outcome { .created } else { .ok }
-        return try JSON.response(ReceiptJSON(receipt), status: status)
+        return JSON.response(ReceiptJSON(receipt), status: status)
     }
 
     // MARK: Pages
@@ -202,8 +205,9 @@ extension Routes {
         let token = context.parameters.get("token") ?? ""
         guard let venue = try await app.verifyPoster(token: token) else {
             // The same answer for forged, tampered, rotated and unknown tokens, and a limit on how many one address gets.
-            guard invalidCodes.allow(clientKey(context)) else {
-                throw RateLimited(retryAfter: invalidCodes.retryAfter(), message: "too many invalid check-in codes from this address")
+            let now = app.config.clock()
+            guard invalidCodes.allow(clientKey(context), now: now) else {
+                throw RateLimited(retryAfter: invalidCodes.retryAfter(now: now), message: "too many invalid check-in codes from this address")
             }
             return Page.invalidCode(wantsHTML: Page.wantsHTML(request))
         }
@@ -287,27 +291,49 @@ struct RateLimited: Error, HTTPResponseError {
     }
 }
 
-struct ReceiptJSON: Encodable {
-    struct VenueRef: Encodable { let id: Int64; let name: String }
-    let visitId: Int64
-    let checkoutSecret: String
-    let venue: VenueRef
-    let checkedInAt: String
-    let checkedOutAt: String?
-    let status: String
-    let dayCode: TruyVet.DayCode
+/// The receipt answered to a check-in, written by hand: it is on the hot path and its shape is fixed.
+struct ReceiptJSON {
+    let receipt: TruyVet.Receipt
+    init(_ r: TruyVet.Receipt) { receipt = r }
 
-    init(_ r: TruyVet.Receipt) {
-        visitId = r.visit.id
-        checkoutSecret = r.checkoutSecret
-        venue = VenueRef(id: r.venue.id, name: r.venue.name)
-        checkedInAt = Instant.format(r.visit.checkinAt)
-        checkedOutAt = r.visit.checkoutAt.map(Instant.format)
-        status = switch r.outcome {
+    var status: String {
+        switch receipt.outcome {
         case .created, .replayed: "checked_in"
-        case .alreadyOpen: r.visit.checkoutAt == nil ? "already_checked_in" : "checked_out"
+        case .alreadyOpen: receipt.visit.checkoutAt == nil ? "already_checked_in" : "checked_out"
         }
-        dayCode = r.dayCode
+    }
+
+    var json: String {
+        let r = receipt
+        let out = r.visit.checkoutAt.map { "\"" + Instant.format($0) + "\"" } ?? "null"
+        return "{\"visitId\":\(r.visit.id),\"checkoutSecret\":\"\(r.checkoutSecret)\",\"venue\":{\"id\":\(r.venue.id),\"name\":"
+            + JSON.quote(r.venue.name) + "},\"checkedInAt\":\"\(Instant.format(r.visit.checkinAt))\",\"checkedOutAt\":\(out),"
+            + "\"status\":\"\(status)\",\"dayCode\":{\"day\":\"\(r.dayCode.day)\",\"word\":" + JSON.quote(r.dayCode.word)
+            + ",\"color\":\"\(r.dayCode.color)\",\"colorName\":" + JSON.quote(r.dayCode.colorName) + "}}"
+    }
+}
+
+extension JSON {
+    static func response(_ receipt: ReceiptJSON, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: receipt.json)))
+    }
+
+    /// A JSON string literal.
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
     }
 }
 

@@ -24,6 +24,8 @@ public struct AppConfig: Sendable {
     public var checkinRateLimit: Int = 30
     /// Check-ins per hour per person (phone), against scripted mass check-ins.
     public var personRateLimit: Int = 60
+    /// The time source of rate limits and burst detection (tests pin it).
+    public var clock: @Sendable () -> Date = { Date() }
 
     public init() {}
 

@@ -17,7 +17,7 @@ final class RateLimiter: Sendable {
     }
 
     /// Counts one event; false when the key is over its limit in this window.
-    func allow(_ key: String, now: Date = Date()) -> Bool {
+    func allow(_ key: String, now: Date) -> Bool {
         guard limit > 0 else { return true }
         let current = Int64(now.timeIntervalSince1970 / window)
         return state.withLock { s in
@@ -32,7 +32,7 @@ final class RateLimiter: Sendable {
     }
 
     /// Seconds until the current window ends (for Retry-After).
-    func retryAfter(now: Date = Date()) -> Int {
+    func retryAfter(now: Date) -> Int {
         let t = now.timeIntervalSince1970
         return max(1, Int((floor(t / window) + 1) * window - t))
     }
@@ -50,7 +50,7 @@ final class BurstDetector: Sendable {
     static let defaultCeiling = 300
 
     /// The count that crossed the threshold, once per venue and minute; nil otherwise.
-    func record(venueID: Int64, capacity: Int?, now: Date = Date()) -> (count: Int, threshold: Int)? {
+    func record(venueID: Int64, capacity: Int?, now: Date) -> (count: Int, threshold: Int)? {
         let minute = Int64(now.timeIntervalSince1970 / 60)
         let threshold = capacity ?? Self.defaultCeiling
         return state.withLock { s in

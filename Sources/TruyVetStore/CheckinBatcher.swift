@@ -1,14 +1,20 @@
 import Foundation
 import GRDB
+import Synchronization
 import TruyVetCore
 
 /// Group commit: check-ins that arrive while a transaction is being written wait and are written together in the
 /// next one, so throughput does not hang on one fsync per request. A check-in is answered only after its
-/// transaction has committed.
-actor CheckinBatcher {
+/// transaction has committed. Submitting takes a lock, not an actor hop; one dispatch queue drains the queue with
+/// GRDB's synchronous writes.
+final class CheckinBatcher: Sendable {
+    private struct State {
+        var pending: [(CheckinRequest, CheckedContinuation<CheckinOutcome, any Error>)] = []
+        var draining = false
+    }
     private let writer: any DatabaseWriter
-    private var pending: [(CheckinRequest, CheckedContinuation<CheckinOutcome, any Error>)] = []
-    private var flushing = false
+    private let state = Mutex(State())
+    private let queue = DispatchQueue(label: "truyvet.checkins")
     static let maxBatch = 4096
 
     init(writer: any DatabaseWriter) {
@@ -17,30 +23,32 @@ actor CheckinBatcher {
 
     func submit(_ request: CheckinRequest) async throws -> CheckinOutcome {
         try await withCheckedThrowingContinuation { continuation in
-            pending.append((request, continuation))
-            if !flushing {
-                flushing = true
-                Task { await self.flush() }
+            let start = state.withLock { s in
+                s.pending.append((request, continuation))
+                defer { s.draining = true }
+                return !s.draining
             }
+            if start { queue.async { self.drain() } }
         }
     }
 
-    private func flush() async {
-        while !pending.isEmpty {
-            let batch = Array(pending.prefix(Self.maxBatch))
-            pending.removeFirst(batch.count)
-            let requests = batch.map(\.0)
+    private func drain() {
+        while true {
+            let batch = state.withLock { s in
+                let batch = Array(s.pending.prefix(Self.maxBatch))
+                s.pending.removeFirst(batch.count)
+                if batch.isEmpty { s.draining = false }
+                return batch
+            }
+            if batch.isEmpty { return }
             do {
-                let outcomes = try await writer.write { db in
-                    try requests.map { try VisitSQL.checkin($0, db) }
-                }
+                let outcomes = try writer.write { db in try batch.map { try VisitSQL.checkin($0.0, db) } }
                 for (item, outcome) in zip(batch, outcomes) { item.1.resume(returning: outcome) }
             } catch {
                 // Nothing of this transaction was committed, so nothing was acknowledged.
                 for item in batch { item.1.resume(throwing: error) }
             }
         }
-        flushing = false
     }
 }
 

@@ -199,8 +199,11 @@ extension TestApp.Client {
 }
 
 @Suite struct AbuseTests {
+    /// Limits count in fixed windows: the tests pin the clock so no window ends mid-test.
+    static let pinned: @Sendable () -> Date = { Date(timeIntervalSince1970: 1_800_000_030) }
+
     @Test func tooManyCheckinsFromOneAddressGetA429() async throws {
-        try await TestApp.make { $0.checkinRateLimit = 3 }.run { c in
+        try await TestApp.make { $0.checkinRateLimit = 3; $0.clock = Self.pinned }.run { c in
             let reg = try await c.register()
             for i in 0..<3 { #expect(try await c.checkin(reg, name: "An", phone: "091234500\(i)").status == 201) }
             let r = try await c.checkin(reg, name: "An", phone: "0912345009")
@@ -210,7 +213,7 @@ extension TestApp.Client {
     }
 
     @Test func guessingPosterCodesIsRateLimited() async throws {
-        try await TestApp.make().run { c in
+        try await TestApp.make { $0.clock = Self.pinned }.run { c in
             for i in 0..<20 { #expect(try await c.call(.get, "/c/guess\(i)").status == 404) }
             let r = try await c.call(.get, "/c/guess-more")
             #expect(r.status == 429 && r.headers[.retryAfter] != nil)
@@ -225,7 +228,7 @@ extension TestApp.Client {
     }
 
     @Test func aBurstAboveCapacityIsFlaggedForTheVenueAndTracers() async throws {
-        try await TestApp.make { $0.checkinRateLimit = 0 }.run { c in
+        try await TestApp.make { $0.checkinRateLimit = 0; $0.clock = Self.pinned }.run { c in
             let reply = try await c.call(.post, "/v1/venues", json: """
                 {"name": "Karaoke Hát Cho Nhau", "address": "1 Trường Chinh", "areaCode": "01843", "category": "high_risk_service",
                  "contactPhone": "0912345678", "capacity": 3}
