@@ -154,16 +154,7 @@ public enum Poster {
 
     private static func draw(_ poster: PosterContent, code: QRCode, on cr: OpaquePointer?) {
         let width = pageWidth - 2 * margin
-        cairo_set_source_rgb(cr, 1, 1, 1)
-        cairo_paint(cr)
-
-        // Header band.
-        cairo_set_source_rgb(cr, 0.72, 0.07, 0.09)
-        cairo_rectangle(cr, 0, 0, pageWidth, 58)
-        cairo_fill(cr)
-        cairo_set_source_rgb(cr, 1, 1, 1)
-        setFont(cr, sans, bold: true, size: 21)
-        showCentered(cr, "KHAI BÁO Y TẾ · QUÉT MÃ QR", y: 37)
+        header(cr, "KHAI BÁO Y TẾ · QUÉT MÃ QR", width: pageWidth, height: 58, fontSize: 21, baseline: 37)
 
         // Venue name: bold; one line if it fits at 22 pt or more, otherwise up to three lines (down to 12 pt).
         var y = 96.0
@@ -253,18 +244,23 @@ public enum Poster {
         cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT)
     }
 
+    /// A white page with the red header band and its title.
+    private static func header(_ cr: OpaquePointer?, _ title: String, width: Double, height: Double, fontSize: Double, baseline: Double) {
+        cairo_set_source_rgb(cr, 1, 1, 1)
+        cairo_paint(cr)
+        cairo_set_source_rgb(cr, 0.72, 0.07, 0.09)
+        cairo_rectangle(cr, 0, 0, width, height)
+        cairo_fill(cr)
+        cairo_set_source_rgb(cr, 1, 1, 1)
+        setFont(cr, sans, bold: true, size: fontSize)
+        showCentered(cr, title, y: baseline, width: width)
+    }
+
     static let cardWidth = 55 / 25.4 * 72
     static let cardHeight = 75 / 25.4 * 72
 
     private static func drawCard(_ card: PersonalCard, code: QRCode, on cr: OpaquePointer?) {
-        cairo_set_source_rgb(cr, 1, 1, 1)
-        cairo_paint(cr)
-        cairo_set_source_rgb(cr, 0.72, 0.07, 0.09)
-        cairo_rectangle(cr, 0, 0, cardWidth, 20)
-        cairo_fill(cr)
-        cairo_set_source_rgb(cr, 1, 1, 1)
-        setFont(cr, sans, bold: true, size: 8.5)
-        showCentered(cr, "TRUYVET · THẺ KHAI BÁO", y: 13.5, width: cardWidth)
+        header(cr, "TRUYVET · THẺ KHAI BÁO", width: cardWidth, height: 20, fontSize: 8.5, baseline: 13.5)
         let module = (45 / 25.4 * 72 / Double(code.size) * 4).rounded() / 4
         let side = module * Double(code.size)
         drawQR(code, left: ((cardWidth - side) / 2 * 4).rounded() / 4, top: 32, module: module, on: cr)
