@@ -31,9 +31,11 @@ extension Routes {
     /// Counts the check-in towards the venue's burst detector and records a flag when it trips.
     func noteBurst(_ receipt: TruyVet.Receipt) async {
         guard case .created = receipt.outcome,
-              let (count, threshold) = bursts.record(venueID: receipt.venue.id, capacity: receipt.venue.capacity,
-                                                     now: app.config.clock()) else { return }
-        let detail = "\(count) check-ins within a minute (threshold \(threshold)\(receipt.venue.capacity == nil ? "" : ", the venue's capacity"))"
+              let burst = bursts.record(venueID: receipt.venue.id, capacity: receipt.venue.capacity, now: app.config.clock()) else { return }
+        let detail = switch burst.reason {
+        case .capacity: "\(burst.count) check-ins within a minute, more than the venue's capacity of \(burst.threshold)"
+        case .normalRate: "\(burst.count) check-ins within a minute, far above the venue's normal rate (threshold \(burst.threshold))"
+        }
         try? await app.store.addFlag(Flag(venueID: receipt.venue.id, at: app.config.clock(), kind: .checkinBurst, detail: detail))
     }
 

@@ -38,32 +38,3 @@ final class RateLimiter: Sendable {
     }
 }
 
-/// Notices check-in bursts at a venue: more check-ins in one minute than its capacity (or, without a capacity,
-/// than `defaultCeiling`). Reports each venue at most once a minute.
-final class BurstDetector: Sendable {
-    private struct State {
-        var minute: Int64 = 0
-        var counts: [Int64: Int] = [:]
-        var reported: Set<Int64> = []
-    }
-    private let state = Mutex(State())
-    static let defaultCeiling = 300
-
-    /// The count that crossed the threshold, once per venue and minute; nil otherwise.
-    func record(venueID: Int64, capacity: Int?, now: Date) -> (count: Int, threshold: Int)? {
-        let minute = Int64(now.timeIntervalSince1970 / 60)
-        let threshold = capacity ?? Self.defaultCeiling
-        return state.withLock { s in
-            if s.minute != minute {
-                s.minute = minute
-                s.counts.removeAll(keepingCapacity: true)
-                s.reported.removeAll(keepingCapacity: true)
-            }
-            let n = s.counts[venueID, default: 0] + 1
-            s.counts[venueID] = n
-            guard n > threshold, !s.reported.contains(venueID) else { return nil }
-            s.reported.insert(venueID)
-            return (n, threshold)
-        }
-    }
-}
