@@ -1,0 +1,128 @@
+import Foundation
+
+/// A person's presence at a venue: one visit with its effective end (`Stay`), half-open [start, end).
+public struct Presence: Sendable, Equatable, Hashable {
+    public let visitID: Int64
+    public let personID: Int64
+    public let venueID: Int64
+    public let start: Date
+    public let end: Date
+
+    public init(visitID: Int64, personID: Int64, venueID: Int64, start: Date, end: Date) {
+        self.visitID = visitID
+        self.personID = personID
+        self.venueID = venueID
+        self.start = start
+        self.end = end
+    }
+}
+
+/// One reason a person is a contact: co-presence with `through` (the case, or an F1/F2) at a venue.
+public struct Exposure: Sendable, Equatable, Hashable {
+    public let venueID: Int64
+    /// The contact's visit and the visit of the person they were exposed to.
+    public let visitID: Int64
+    public let sourceVisitID: Int64
+    public let through: Int64
+    public let start: Date
+    public let end: Date
+    public var minutes: Double { end.timeIntervalSince(start) / 60 }
+}
+
+public enum Tier: Int, Sendable, Comparable, CaseIterable {
+    case f1 = 1, f2, f3
+    public static func < (a: Tier, b: Tier) -> Bool { a.rawValue < b.rawValue }
+    public var name: String { "F\(rawValue)" }
+}
+
+public struct Contact: Sendable, Equatable {
+    public let personID: Int64
+    public let tier: Tier
+    /// Every exposure found at this tier, longest first.
+    public let exposures: [Exposure]
+    /// When this person was first exposed: the start of their own onward window.
+    public var firstExposure: Date { exposures.map(\.start).min()! }
+    public var longestMinutes: Double { exposures.map(\.minutes).max() ?? 0 }
+}
+
+/// Where the tracer reads presences from (the store answers; tests give arrays).
+public protocol PresenceSource: Sendable {
+    /// The person's presences that overlap [from, to).
+    func presences(person: Int64, from: Date, to: Date) async throws -> [Presence]
+    /// Presences at the venue that overlap [from, to).
+    func presences(venue: Int64, from: Date, to: Date) async throws -> [Presence]
+}
+
+/// The overlap rules of contact tracing: the one engine every query uses.
+public enum Overlap {
+    public struct Rules: Sendable, Equatable {
+        /// Co-presence needed, in minutes (0: any overlap at all, e.g. a bus or a karaoke room).
+        public var minOverlapMinutes: Double = 15
+        /// Added after each source visit ends (air lingers).
+        public var bufferMinutes: Double = 0
+        /// Onward window of an F1/F2 without a recorded quarantine: from first exposure, this many days.
+        public var onwardDays: Double = 14
+        public init(minOverlapMinutes: Double = 15, bufferMinutes: Double = 0, onwardDays: Double = 14) {
+            self.minOverlapMinutes = minOverlapMinutes
+            self.bufferMinutes = bufferMinutes
+            self.onwardDays = onwardDays
+        }
+    }
+
+    /// The exposure of `candidate` to `source` (already clipped to the source's window), if the rules count it.
+    /// Intervals are half-open: visits that only touch never count, whatever `minOverlapMinutes` is.
+    public static func exposure(of candidate: Presence, to source: Presence, rules: Rules) -> Exposure? {
+        guard candidate.venueID == source.venueID, candidate.personID != source.personID else { return nil }
+        let sourceEnd = source.end.addingTimeInterval(rules.bufferMinutes * 60)
+        let start = max(candidate.start, source.start)
+        let end = min(candidate.end, sourceEnd)
+        guard end > start, end.timeIntervalSince(start) >= rules.minOverlapMinutes * 60 else { return nil }
+        return Exposure(venueID: source.venueID, visitID: candidate.visitID, sourceVisitID: source.visitID,
+                        through: source.personID, start: start, end: end)
+    }
+
+    /// Clips presences to [from, to); drops what falls outside.
+    public static func clip(_ presences: [Presence], from: Date, to: Date) -> [Presence] {
+        presences.compactMap { p in
+            let s = max(p.start, from), e = min(p.end, to)
+            return e > s ? Presence(visitID: p.visitID, personID: p.personID, venueID: p.venueID, start: s, end: e) : nil
+        }
+    }
+
+    /// F1, then F2 and F3 up to `degree`: each person once, at the lowest tier, with every exposure at that tier.
+    /// The case itself never appears. F2 windows run from the F1's first exposure until their quarantine start
+    /// (`quarantineStart`), or `onwardDays` later when none is recorded; F3 likewise from F2.
+    public static func trace(person: Int64, window: (from: Date, to: Date), degree: Int, rules: Rules,
+                             source: any PresenceSource,
+                             quarantineStart: (Int64) async throws -> Date? = { _ in nil }) async throws -> [Contact] {
+        var found: [Int64: Contact] = [:]
+        var frontier: [(person: Int64, from: Date, to: Date)] = [(person, window.from, window.to)]
+        for tier in Tier.allCases.prefix(max(0, min(degree, 3))) {
+            var exposures: [Int64: [Exposure]] = [:]
+            for origin in frontier {
+                let own = clip(try await source.presences(person: origin.person, from: origin.from, to: origin.to),
+                               from: origin.from, to: origin.to)
+                for visit in own {
+                    let reach = visit.end.addingTimeInterval(rules.bufferMinutes * 60)
+                    for candidate in try await source.presences(venue: visit.venueID, from: visit.start, to: reach) {
+                        guard candidate.personID != person, found[candidate.personID] == nil,
+                              let e = exposure(of: candidate, to: visit, rules: rules) else { continue }
+                        exposures[candidate.personID, default: []].append(e)
+                    }
+                }
+            }
+            var next: [(person: Int64, from: Date, to: Date)] = []
+            for (id, list) in exposures.sorted(by: { $0.key < $1.key }) {
+                let unique = Array(Set(list)).sorted { ($0.minutes, $1.start, $0.visitID) > ($1.minutes, $0.start, $1.visitID) }
+                let contact = Contact(personID: id, tier: tier, exposures: unique)
+                found[id] = contact
+                let from = contact.firstExposure
+                let to = try await quarantineStart(id) ?? from.addingTimeInterval(rules.onwardDays * 86400)
+                if to > from { next.append((id, from, to)) }
+            }
+            frontier = next
+            if frontier.isEmpty { break }
+        }
+        return found.values.sorted { ($0.tier, -$0.longestMinutes, $0.personID) < ($1.tier, -$1.longestMinutes, $1.personID) }
+    }
+}
