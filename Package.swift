@@ -46,9 +46,9 @@ let package = Package(
         .executableTarget(name: "truyvet-bench", dependencies: ["TruyVetApp", "TruyVetQR"]),
 
         // Helpers for tests: run zbarimg, pdftoppm, pdftotext on what the product renders.
-        .target(name: "TruyVetTestSupport", path: "Tests/Support"),
+        .target(name: "TruyVetTestSupport", dependencies: ["TruyVetCore"], path: "Tests/Support"),
         .testTarget(name: "TruyVetQRTests", dependencies: ["TruyVetQR", "TruyVetTestSupport"]),
-        .testTarget(name: "TruyVetCoreTests", dependencies: ["TruyVetCore"]),
+        .testTarget(name: "TruyVetCoreTests", dependencies: ["TruyVetCore", "TruyVetTestSupport"]),
         .testTarget(name: "TruyVetAppTests", dependencies: [
             "TruyVetApp", "TruyVetTestSupport",
             .product(name: "Crypto", package: "swift-crypto"),

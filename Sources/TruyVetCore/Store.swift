@@ -55,4 +55,9 @@ public protocol Store: Sendable {
     func latestVisit(personID: Int64) async throws -> Visit?
     /// Inserts the person or refreshes their name and ID number; returns their id.
     func upsertPerson(_ person: SealedPerson) async throws -> Int64
+
+    /// Visits (with the same person's next check-in) whose check-in is in [checkinFrom, checkinTo): of one venue, or of
+    /// one person. Stays never exceed `Stay.maximum`, so callers widen `checkinFrom` by it and get an index range scan.
+    func stays(venueID: Int64, checkinFrom: Date, checkinTo: Date) async throws -> [(visit: Visit, nextCheckin: Date?)]
+    func stays(personID: Int64, checkinFrom: Date, checkinTo: Date) async throws -> [(visit: Visit, nextCheckin: Date?)]
 }
