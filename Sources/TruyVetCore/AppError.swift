@@ -2,7 +2,7 @@
 /// rendered by the HTTP layer as `{"error": code, "message": ..., "field": ...}` with `status`.
 public struct AppError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
-        case badRequest, unauthorized, forbidden, notFound, methodNotAllowed, conflict, payloadTooLarge, unsupportedMediaType, tooManyRequests, unavailable
+        case badRequest, unauthorized, forbidden, notFound, methodNotAllowed, conflict, payloadTooLarge, tooManyRequests, unavailable
     }
 
     public let kind: Kind
@@ -28,7 +28,6 @@ public struct AppError: Error, Sendable, Equatable, CustomStringConvertible {
         case .methodNotAllowed: 405
         case .conflict: 409
         case .payloadTooLarge: 413
-        case .unsupportedMediaType: 415
         case .tooManyRequests: 429
         case .unavailable: 503
         }

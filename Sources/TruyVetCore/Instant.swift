@@ -83,12 +83,6 @@ public enum Instant {
         return "\(pad(y, 4))-\(pad(mo))-\(pad(d))"
     }
 
-    public static var calendar: Calendar {
-        var c = Calendar(identifier: .gregorian)
-        c.timeZone = zone
-        return c
-    }
-
     private static func local(_ date: Date) -> (Int, Int, Int, Int, Int, Int) {
         let t = Int(date.timeIntervalSince1970.rounded(.down)) + offset
         let days = t >= 0 ? t / 86400 : (t - 86399) / 86400
