@@ -3,12 +3,17 @@ import Testing
 import TruyVetApp
 import TruyVetCore
 
+/// A file-backed application in a fresh data directory, as `truyvet serve` opens it.
+func openInTemporaryDirectory() async throws -> (TruyVet, AppConfig) {
+    var config = AppConfig()
+    config.dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("truyvet-\(UUID().uuidString)").path
+    return (try await TruyVet.open(config: config), config)
+}
+
 @Suite struct PersonalDataAtRestTests {
     @Test func noNamePhoneOrIDNumberIsStoredInClear() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truyvet-\(UUID().uuidString)").path
-        var config = AppConfig()
-        config.dataDir = dir
-        let app = try await TruyVet.open(config: config)
+        let (app, config) = try await openInTemporaryDirectory()
+        let dir = config.dataDir
         let reg = try await app.registerVenue(VenueRegistration(name: "Quán Phở", address: "x", areaCode: "01843", category: "restaurant", contactPhone: "0209387012"))
         let people = [("Phạm Thị Xuân Quỳnh", "0912 876 543", "001099876543"), ("Hoàng Minh Tuấn", "0987 111 222", nil)]
         for (name, phone, id) in people {
@@ -35,10 +40,7 @@ import TruyVetCore
 
 @Suite struct GroupCommitTests {
     @Test func concurrentCheckinsAreAllCommittedAndNoneDuplicated() async throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("truyvet-\(UUID().uuidString)").path
-        var config = AppConfig()
-        config.dataDir = dir
-        let app = try await TruyVet.open(config: config)
+        let (app, config) = try await openInTemporaryDirectory()
         let venue = try await app.registerVenue(VenueRegistration(name: "Bến xe", address: "x", areaCode: "01843", category: "passenger_transport", contactPhone: "0209387012")).venue
         let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
             for i in 0..<400 {

@@ -11,7 +11,7 @@ import TruyVetTestSupport
     func storeTracingAgreesWithBruteForce(seed: Int) async throws {
         let t = try await TestApp.make()
         let app = t.app
-        var rng = SeededGenerator(seed: UInt64(seed))
+        var rng = SplitMix(seed: UInt64(seed))
         var venues: [(id: Int64, stay: Int)] = []
         for i in 0..<3 {
             let stay = [30, 60, 120][i]
@@ -56,17 +56,5 @@ import TruyVetTestSupport
             #expect(Dictionary(uniqueKeysWithValues: traced.map { ($0.personID, $0.tier.rawValue) }) == reference.mapValues(\.tier),
                     "seed \(seed) degree \(degree)")
         }
-    }
-}
-
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
