@@ -224,12 +224,12 @@ extension Routes {
         guard let venue = try await app.verifyPoster(token: token) else { return Page.invalidCode(wantsHTML: true) }
         let areaLine = try await app.areaPath(venue.areaCode).map(\.name).joined(separator: ", ")
         let form = Page.formFields(try await request.body.collect(upTo: 64 * 1024))
-        let remembered = try await rememberedPerson(request)
         do {
             try limitAddress(context)
             let receipt: TruyVet.Receipt
             var device = deviceID(request)
-            if form["useDevice"] == "1", let remembered {
+            // The remembered person is read only for a one-tap check-in (and to redraw the form after an error).
+            if form["useDevice"] == "1", let remembered = try await rememberedPerson(request) {
                 let person = try app.open(remembered.sealed)
                 try limitPerson(person.phone)
                 let outcome = try await app.store.checkin(CheckinRequest(venueID: venue.id, defaultStayMinutes: venue.defaultStayMinutes,
@@ -250,7 +250,7 @@ extension Routes {
             }
             return Response(status: .seeOther, headers: headers)
         } catch let error as AppError {
-            let known = try remembered.map { try app.open($0.sealed) }
+            let known = try await rememberedPerson(request).map { try app.open($0.sealed) }
             return Page.checkinForm(venue: venue, areaLine: areaLine, token: token, known: known, error: error, form: form)
                 .with(status: error.httpStatus)
         } catch let error as RateLimited {

@@ -54,13 +54,7 @@ public struct TruyVet: Sendable {
 
     /// The commune and its district and province, innermost first.
     public func areaPath(_ code: String) async throws -> [Area] {
-        var path: [Area] = []
-        var next: String? = code
-        while let c = next, let area = try await store.area(code: c), path.count < 3 {
-            path.append(area)
-            next = area.parentCode
-        }
-        return path
+        try await store.areaPath(code: code)
     }
 
     // MARK: Venues

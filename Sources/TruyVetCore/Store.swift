@@ -7,6 +7,8 @@ public protocol Store: Sendable {
     /// Inserts or replaces the given areas (a population left empty keeps the stored one).
     func upsertAreas(_ areas: [Area]) async throws
     func area(code: String) async throws -> Area?
+    /// The area and its parents, innermost first (commune, district, province), in one read.
+    func areaPath(code: String) async throws -> [Area]
     func areaLevels(codes: Set<String>) async throws -> [String: AreaLevel]
     /// Children of an area (provinces when `parent` is nil), by code.
     func areas(parent: String?) async throws -> [Area]

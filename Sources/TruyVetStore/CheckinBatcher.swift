@@ -71,7 +71,7 @@ enum VisitSQL {
             return .replayed(visit)
         }
         let personID = try upsertPerson(r.person, db)
-        let at = seconds(r.at)
+        var at = seconds(r.at)
         // The person's latest visit anywhere: still open here means the same visit.
         if let row = try Row.fetchOne(db, cachedSQL: """
             SELECT id, venue_id, person_id, checkin_at, checkout_at, source FROM visits
@@ -84,6 +84,9 @@ enum VisitSQL {
                 try remember(keyHash, latest.id, at, db)
                 return .alreadyOpen(latest)
             }
+            // Checked out and in again at the same venue within the same second: the new visit starts one second
+            // later instead of colliding with the one just ended (one visit per person, venue and second).
+            if latest.venueID == r.venueID, seconds(latest.checkinAt) == at { at += 1 }
         }
         try db.execute(cachedSQL: """
             INSERT INTO visits (venue_id, person_id, checkin_at, checkout_at, source) VALUES (?, ?, ?, NULL, ?)

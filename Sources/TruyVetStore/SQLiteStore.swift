@@ -3,11 +3,12 @@ import GRDB
 import Synchronization
 import TruyVetCore
 
-/// Venues and areas are read on every check-in and change rarely: the store keeps them in memory, updated by its
-/// own writes (it is the only writer of its database), so hot paths do not pay a database round trip.
+/// Venues are read on every check-in and change rarely: the store keeps them in memory, updated by its own writes, so
+/// the hot path does not pay a database round trip. Only the server process changes existing venues (new venues from
+/// the command line are simply cache misses). Areas are not cached: `truyvet areas import` may change them beside a
+/// running server.
 final class ReadCache: Sendable {
     let venues = Mutex<[Int64: Venue]>([:])
-    let areas = Mutex<[String: Area]?>(nil)
     static let maxVenues = 500_000
 
     func remember(_ venue: Venue) {
@@ -30,15 +31,6 @@ public struct SQLiteStore: Store {
         self.batcher = CheckinBatcher(writer: database.writer)
     }
 
-    /// Every area, loaded once (10,810 units: about 2 MB).
-    private func allAreas() async throws -> [String: Area] {
-        if let areas = cache.areas.withLock({ $0 }) { return areas }
-        let rows = try await writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM areas").map(Self.area) }
-        let areas = Dictionary(rows.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
-        cache.areas.withLock { $0 = areas }
-        return areas
-    }
-
     // MARK: Areas
 
     public func areaCount() async throws -> Int {
@@ -56,11 +48,24 @@ public struct SQLiteStore: Store {
                 try statement.execute(arguments: [a.code, a.name, a.level.rawValue, a.parentCode, a.population])
             }
         }
-        cache.areas.withLock { $0 = nil }
     }
 
     public func area(code: String) async throws -> Area? {
-        try await allAreas()[code]
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM areas WHERE code = ?", arguments: [code]).map(Self.area)
+        }
+    }
+
+    public func areaPath(code: String) async throws -> [Area] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: """
+                WITH RECURSIVE path(code, depth) AS (
+                    SELECT ?, 0
+                    UNION ALL SELECT a.parent_code, path.depth + 1 FROM areas a JOIN path ON a.code = path.code
+                    WHERE a.parent_code IS NOT NULL AND path.depth < 3)
+                SELECT areas.* FROM path JOIN areas ON areas.code = path.code ORDER BY path.depth
+                """, arguments: [code]).map(Self.area)
+        }
     }
 
     public func areaLevels(codes: Set<String>) async throws -> [String: AreaLevel] {

@@ -60,3 +60,18 @@ func openInTemporaryDirectory() async throws -> (TruyVet, AppConfig) {
         #expect(try await reopened.store.visitCount() == 200)
     }
 }
+
+@Suite struct SameSecondTests {
+    @Test func checkingInAgainRightAfterCheckingOutIsANewVisit() async throws {
+        let (app, _) = try await openInTemporaryDirectory()
+        let venue = try await app.registerVenue(VenueRegistration(name: "Quầy", address: "x", areaCode: "01843", category: "retail", contactPhone: "0209387012")).venue
+        let person = try PersonInput(name: "An", phone: "0912345678", idNumber: nil)
+        let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
+        let first = try await app.checkin(venue: venue, person: person, at: now, now: now, source: .api)
+        _ = try await app.store.checkout(visitID: first.visit.id, at: now)
+        let second = try await app.checkin(venue: venue, person: person, at: now, now: now, source: .api)
+        #expect(second.visit.id != first.visit.id)
+        #expect(second.visit.checkoutAt == nil)
+        #expect(second.visit.checkinAt == now.addingTimeInterval(1))
+    }
+}
