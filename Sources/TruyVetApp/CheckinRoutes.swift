@@ -101,15 +101,10 @@ extension Routes {
             ?? now.addingTimeInterval(-Stay.maximum)
         let to = try request.uri.queryParameters.get("to").map { raw throws(AppError) in try Instant.parse(String(raw), field: "to") }
             ?? now.addingTimeInterval(60)
+        let wantsCSV = try CSVDownload.requested(request)
         let entries = try await app.visitLog(venue: venue, from: from, to: to)
-        if request.uri.queryParameters.get("format") == "csv" {
-            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
-                                                   .contentDisposition: "attachment; filename=\"truyvet-\(venue.id)-visits.csv\"",
-                                                   .cacheControl: "no-store"],
-                            body: .init(byteBuffer: ByteBuffer(string: TruyVet.csv(entries))))
-        }
-        guard request.uri.queryParameters.get("format").map({ $0 == "json" }) ?? true else {
-            throw AppError.invalid("format", "format must be json or csv")
+        if wantsCSV {
+            return CSVDownload.response(TruyVet.csv(entries), filename: "truyvet-\(venue.id)-visits.csv")
         }
         return try JSON.response(VisitListJSON(venueId: venue.id, from: from, to: to, visits: entries.map(VisitJSON.init)))
     }

@@ -24,6 +24,14 @@ public struct AppConfig: Sendable {
     public var checkinRateLimit: Int = 30
     /// Check-ins per hour per person (phone), against scripted mass check-ins.
     public var personRateLimit: Int = 60
+    /// `TRUYVET_INFECTIOUS_DAYS_BEFORE`: the infectious window opens this many days before onset (or sample). Default 2.
+    public var caseRules = CaseRules.Settings()
+    /// Tracing defaults: `TRUYVET_MIN_OVERLAP_MINUTES` (15), `TRUYVET_MIN_OVERLAP_BY_CATEGORY`
+    /// (`passenger_transport=0,high_risk_service=0`: any overlap counts there), `TRUYVET_ONWARD_DAYS` (14: an F1's or F2's
+    /// onward window without a recorded quarantine).
+    public var overlap = Overlap.Rules(minOverlapByCategory: Overlap.Rules.enclosedCategories)
+    /// `TRUYVET_QUARANTINE_DAYS`: how long a recorded quarantine lasts when the tracer gives no end. Default 14.
+    public var quarantineDays = 14
     /// The time source of rate limits and burst detection (tests pin it).
     public var clock: @Sendable () -> Date = { Date() }
 
@@ -55,7 +63,34 @@ public struct AppConfig: Sendable {
             }
             c.checkinRateLimit = n
         }
+        func number(_ name: String, _ range: ClosedRange<Int>) throws(AppError) -> Int? {
+            guard let v = env[name], !v.isEmpty else { return nil }
+            guard let n = Int(v), range.contains(n) else {
+                throw .invalid(name, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(v)'")
+            }
+            return n
+        }
+        if let n = try number("TRUYVET_INFECTIOUS_DAYS_BEFORE", 0...30) { c.caseRules.daysBefore = n }
+        if let n = try number("TRUYVET_MIN_OVERLAP_MINUTES", 0...1440) { c.overlap.minOverlapMinutes = Double(n) }
+        if let n = try number("TRUYVET_ONWARD_DAYS", 1...60) { c.overlap.onwardDays = Double(n) }
+        if let n = try number("TRUYVET_QUARANTINE_DAYS", 1...60) { c.quarantineDays = n }
+        if let v = env["TRUYVET_MIN_OVERLAP_BY_CATEGORY"] {
+            c.overlap.minOverlapByCategory = try Self.categoryMinutes(v, field: "TRUYVET_MIN_OVERLAP_BY_CATEGORY")
+        }
         return c
+    }
+
+    /// `category=minutes,...` (empty: no category has its own minimum).
+    static func categoryMinutes(_ text: String, field: String) throws(AppError) -> [VenueCategory: Double] {
+        var out: [VenueCategory: Double] = [:]
+        for item in text.split(separator: ",") {
+            let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let minutes = Int(parts[1]), (0...1440).contains(minutes) else {
+                throw .invalid(field, "\(field) must be category=minutes pairs separated by commas, e.g. passenger_transport=0, got '\(item)'")
+            }
+            out[try VenueCategory.parse(parts[0], field: field)] = Double(minutes)
+        }
+        return out
     }
 
     /// The base of check-in URLs, without a trailing slash.

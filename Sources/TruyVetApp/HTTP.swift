@@ -164,6 +164,24 @@ extension Response {
     }
 }
 
+/// Tables as CSV downloads (the text comes from `CSV.render`), and the one `format=json|csv` parameter.
+enum CSVDownload {
+    static func response(_ text: String, filename: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
+                                        .contentDisposition: "attachment; filename=\"\(filename)\"", .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// true for `format=csv`, false for none or `format=json`; 400 otherwise.
+    static func requested(_ request: Request) throws(AppError) -> Bool {
+        switch request.uri.queryParameters.get("format") {
+        case nil, "json": false
+        case "csv": true
+        default: throw AppError.invalid("format", "format must be json or csv")
+        }
+    }
+}
+
 extension HTTPFields {
     static func contentType(_ value: String) -> HTTPFields { [.contentType: value] }
 }

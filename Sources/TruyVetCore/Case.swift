@@ -36,12 +36,110 @@ public enum CaseRules {
         case lockdown
     }
 
-    /// A tracer's choice wins; otherwise quarantine if a recorded quarantine was active at confirmation, lockdown if
-    /// detected in a lockdown zone, community otherwise.
+    /// A tracer's choice wins; otherwise quarantine if a quarantine recorded here was active at confirmation, then where
+    /// the case was detected as reported (`quarantine`: a concentrated quarantine facility; `lockdown`: a lockdown zone),
+    /// community otherwise.
     public static func classify(override: Classification?, quarantinedSince: Date?, quarantineEnds: Date?,
-                                detectedInLockdown: Bool, confirmedAt: Date) -> Classification {
+                                detectedIn: Classification?, confirmedAt: Date) -> Classification {
         if let override { return override }
         if let since = quarantinedSince, since <= confirmedAt, quarantineEnds.map({ confirmedAt < $0 }) ?? true { return .quarantine }
-        return detectedInLockdown ? .lockdown : .community
+        return detectedIn ?? .community
+    }
+
+    public static func parse(_ raw: String?, field: String) throws(AppError) -> Classification? {
+        guard let raw, !raw.isEmpty else { return nil }
+        guard let value = Classification(rawValue: raw.lowercased()) else {
+            throw .invalid(field, "\(field) must be one of: \(Classification.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+}
+
+/// A confirmed case (F0) as stored: facts given by the tracer, the window and classification derived from them.
+public struct CaseRecord: Sendable, Equatable {
+    public var id: Int64
+    public var personID: Int64
+    /// Commune of residence: where the case counts for the epidemic level.
+    public var areaCode: String
+    public var sampleDate: String
+    public var onsetDate: String?
+    public var confirmedAt: Date
+    public var isolatedAt: Date?
+    public var detectedIn: CaseRules.Classification?
+    public var windowFrom: Date
+    public var windowTo: Date
+    public var classification: CaseRules.Classification
+    /// Set by a tracer rather than derived.
+    public var classificationOverridden: Bool
+    public var createdAt: Date
+    public var createdBy: String
+
+    public init(id: Int64, personID: Int64, areaCode: String, sampleDate: String, onsetDate: String?, confirmedAt: Date,
+                isolatedAt: Date?, detectedIn: CaseRules.Classification?, windowFrom: Date, windowTo: Date,
+                classification: CaseRules.Classification, classificationOverridden: Bool, createdAt: Date, createdBy: String) {
+        self.id = id
+        self.personID = personID
+        self.areaCode = areaCode
+        self.sampleDate = sampleDate
+        self.onsetDate = onsetDate
+        self.confirmedAt = confirmedAt
+        self.isolatedAt = isolatedAt
+        self.detectedIn = detectedIn
+        self.windowFrom = windowFrom
+        self.windowTo = windowTo
+        self.classification = classification
+        self.classificationOverridden = classificationOverridden
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+    }
+
+    /// The local day of confirmation (`YYYY-MM-DD`, Vietnam): the day the level calculator counts it.
+    public var confirmedDay: String { Instant.day(confirmedAt) }
+}
+
+/// A person's quarantine as recorded by a tracer: it ends their onward (F2/F3) window and classifies later cases.
+public struct Quarantine: Sendable, Equatable {
+    public var personID: Int64
+    public var since: Date
+    public var until: Date?
+    public var notifiedAt: Date?
+    public var caseID: Int64?
+    public var updatedAt: Date
+    public var updatedBy: String
+
+    public init(personID: Int64, since: Date, until: Date?, notifiedAt: Date?, caseID: Int64?, updatedAt: Date, updatedBy: String) {
+        self.personID = personID
+        self.since = since
+        self.until = until
+        self.notifiedAt = notifiedAt
+        self.caseID = caseID
+        self.updatedAt = updatedAt
+        self.updatedBy = updatedBy
+    }
+}
+
+/// One line of the append-only audit log: who read or changed tracing data, when, for which case, and why.
+public struct AuditEntry: Sendable, Equatable {
+    public var id: Int64
+    public var at: Date
+    public var tokenID: Int64?
+    public var role: Role
+    public var label: String
+    public var action: String
+    public var caseID: Int64?
+    public var reason: String
+    public var detail: String
+
+    public init(id: Int64 = 0, at: Date, tokenID: Int64?, role: Role, label: String, action: String, caseID: Int64?,
+                reason: String, detail: String) {
+        self.id = id
+        self.at = at
+        self.tokenID = tokenID
+        self.role = role
+        self.label = label
+        self.action = action
+        self.caseID = caseID
+        self.reason = reason
+        self.detail = detail
     }
 }

@@ -9,7 +9,16 @@ public struct PersonInput: Sendable, Equatable {
     public static let nameLength = 1...100
 
     public init(name rawName: String?, phone rawPhone: String?, idNumber rawID: String?) throws(AppError) {
-        let name = try Text.required(rawName, field: "name", max: Self.nameLength.upperBound)
+        let name = try Self.name(rawName)
+        guard let rawPhone else { throw .missing("phone") }
+        self.name = name
+        self.phone = try Phone.normalize(rawPhone, field: "phone")
+        self.idNumber = try Self.idNumber(rawID)
+    }
+
+    /// A person's name: NFC, trimmed, single-spaced, 1–100 characters of letters, spaces, apostrophes, hyphens and dots.
+    public static func name(_ rawName: String?, field: String = "name") throws(AppError) -> String {
+        let name = try Text.required(rawName, field: field, max: Self.nameLength.upperBound)
         // Letters of any script, combining marks, spaces, apostrophes, hyphens and dots: real names, never formulas.
         let allowed = name.unicodeScalars.allSatisfy { s in
             switch s.properties.generalCategory {
@@ -19,16 +28,13 @@ public struct PersonInput: Sendable, Equatable {
             }
         }
         guard allowed, name.contains(where: \.isLetter) else {
-            throw .invalid("name", "name may contain letters, spaces, apostrophes, hyphens and dots only")
+            throw .invalid(field, "\(field) may contain letters, spaces, apostrophes, hyphens and dots only")
         }
-        guard let rawPhone else { throw .missing("phone") }
-        self.name = name.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
-        self.phone = try Phone.normalize(rawPhone, field: "phone")
-        self.idNumber = try Self.idNumber(rawID)
+        return name.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
     }
 
     /// CCCD (12 digits) or the older CMND (9 digits); spaces and dots are ignored.
-    static func idNumber(_ raw: String?) throws(AppError) -> String? {
+    public static func idNumber(_ raw: String?) throws(AppError) -> String? {
         guard let raw else { return nil }
         let digits = raw.filter { $0 != " " && $0 != "." }
         if digits.isEmpty { return nil }

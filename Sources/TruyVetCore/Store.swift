@@ -62,4 +62,24 @@ public protocol Store: Sendable {
     /// one person. Stays never exceed `Stay.maximum`, so callers widen `checkinFrom` by it and get an index range scan.
     func stays(venueID: Int64, checkinFrom: Date, checkinTo: Date) async throws -> [(visit: Visit, nextCheckin: Date?)]
     func stays(personID: Int64, checkinFrom: Date, checkinTo: Date) async throws -> [(visit: Visit, nextCheckin: Date?)]
+
+    func personID(idHash: Data) async throws -> Int64?
+    func people(ids: [Int64]) async throws -> [Int64: SealedPerson]
+
+    // Cases, quarantines and the audit log
+    /// Inserts a case (its `id` is ignored) and returns its id.
+    func insertCase(_ record: CaseRecord) async throws -> Int64
+    func caseRecord(id: Int64) async throws -> CaseRecord?
+    func cases(personID: Int64) async throws -> [CaseRecord]
+    func setClassification(caseID: Int64, _ classification: CaseRules.Classification, overridden: Bool) async throws -> CaseRecord?
+    /// Replaces the person's quarantine record.
+    func setQuarantine(_ quarantine: Quarantine) async throws
+    func quarantines(personIDs: [Int64]) async throws -> [Int64: Quarantine]
+    /// Visits of cases inside their infectious windows' reach (check-in in [window start − 24 h, window end)), for cases
+    /// whose window ends after `since`: at one venue, or at venues of one area (commune, district or province code).
+    func caseStays(venueID: Int64?, area: String?, since: Date) async throws -> [(caseID: Int64, window: (from: Date, to: Date), visit: Visit, nextCheckin: Date?)]
+    /// Appends to the audit log (which nothing can change or delete) and returns the entry's id.
+    func appendAudit(_ entry: AuditEntry) async throws -> Int64
+    /// Newest first.
+    func audit(since: Date, caseID: Int64?, limit: Int) async throws -> [AuditEntry]
 }

@@ -7,25 +7,31 @@ public struct Presence: Sendable, Equatable, Hashable {
     public let venueID: Int64
     public let start: Date
     public let end: Date
+    /// The venue's category: some (a bus, a karaoke room) count any overlap.
+    public let category: VenueCategory
 
-    public init(visitID: Int64, personID: Int64, venueID: Int64, start: Date, end: Date) {
+    public init(visitID: Int64, personID: Int64, venueID: Int64, start: Date, end: Date, category: VenueCategory = .other) {
         self.visitID = visitID
         self.personID = personID
         self.venueID = venueID
         self.start = start
         self.end = end
+        self.category = category
     }
 }
 
 /// One reason a person is a contact: co-presence with `through` (the case, or an F1/F2) at a venue.
 public struct Exposure: Sendable, Equatable, Hashable {
-    public let venueID: Int64
-    /// The contact's visit and the visit of the person they were exposed to.
-    public let visitID: Int64
-    public let sourceVisitID: Int64
-    public let through: Int64
+    /// The contact's presence, and the presence (clipped to its window) of the person they were exposed to.
+    public let contact: Presence
+    public let source: Presence
+    /// The co-presence: [start, end).
     public let start: Date
     public let end: Date
+    public var venueID: Int64 { source.venueID }
+    public var visitID: Int64 { contact.visitID }
+    public var sourceVisitID: Int64 { source.visitID }
+    public var through: Int64 { source.personID }
     public var minutes: Double { end.timeIntervalSince(start) / 60 }
 }
 
@@ -58,15 +64,27 @@ public enum Overlap {
     public struct Rules: Sendable, Equatable {
         /// Co-presence needed, in minutes (0: any overlap at all, e.g. a bus or a karaoke room).
         public var minOverlapMinutes: Double = 15
+        /// Venue categories with their own minimum (enclosed spaces); a tracer's explicit minimum clears these.
+        public var minOverlapByCategory: [VenueCategory: Double] = [:]
         /// Added after each source visit ends (air lingers).
         public var bufferMinutes: Double = 0
         /// Onward window of an F1/F2 without a recorded quarantine: from first exposure, this many days.
         public var onwardDays: Double = 14
-        public init(minOverlapMinutes: Double = 15, bufferMinutes: Double = 0, onwardDays: Double = 14) {
+        public init(minOverlapMinutes: Double = 15, minOverlapByCategory: [VenueCategory: Double] = [:],
+                    bufferMinutes: Double = 0, onwardDays: Double = 14) {
             self.minOverlapMinutes = minOverlapMinutes
+            self.minOverlapByCategory = minOverlapByCategory
             self.bufferMinutes = bufferMinutes
             self.onwardDays = onwardDays
         }
+
+        /// The co-presence needed at a venue of this category, in minutes.
+        public func minimum(at category: VenueCategory) -> Double {
+            minOverlapByCategory[category] ?? minOverlapMinutes
+        }
+
+        /// The shipped defaults: enclosed spaces where any shared moment counts (domain.md §2).
+        public static let enclosedCategories: [VenueCategory: Double] = [.passengerTransport: 0, .highRiskService: 0]
     }
 
     /// The exposure of `candidate` to `source` (already clipped to the source's window), if the rules count it.
@@ -76,25 +94,25 @@ public enum Overlap {
         let sourceEnd = source.end.addingTimeInterval(rules.bufferMinutes * 60)
         let start = max(candidate.start, source.start)
         let end = min(candidate.end, sourceEnd)
-        guard end > start, end.timeIntervalSince(start) >= rules.minOverlapMinutes * 60 else { return nil }
-        return Exposure(venueID: source.venueID, visitID: candidate.visitID, sourceVisitID: source.visitID,
-                        through: source.personID, start: start, end: end)
+        guard end > start, end.timeIntervalSince(start) >= rules.minimum(at: source.category) * 60 else { return nil }
+        return Exposure(contact: candidate, source: source, start: start, end: end)
     }
 
     /// Clips presences to [from, to); drops what falls outside.
     public static func clip(_ presences: [Presence], from: Date, to: Date) -> [Presence] {
         presences.compactMap { p in
             let s = max(p.start, from), e = min(p.end, to)
-            return e > s ? Presence(visitID: p.visitID, personID: p.personID, venueID: p.venueID, start: s, end: e) : nil
+            return e > s ? Presence(visitID: p.visitID, personID: p.personID, venueID: p.venueID, start: s, end: e, category: p.category) : nil
         }
     }
 
     /// F1, then F2 and F3 up to `degree`: each person once, at the lowest tier, with every exposure at that tier.
     /// The case itself never appears. F2 windows run from the F1's first exposure until their quarantine start
-    /// (`quarantineStart`), or `onwardDays` later when none is recorded; F3 likewise from F2.
+    /// (`quarantineStarts` answers for the people of one tier at once), or `onwardDays` later when none is recorded;
+    /// F3 likewise from F2.
     public static func trace(person: Int64, window: (from: Date, to: Date), degree: Int, rules: Rules,
                              source: any PresenceSource,
-                             quarantineStart: (Int64) async throws -> Date? = { _ in nil }) async throws -> [Contact] {
+                             quarantineStarts: ([Int64]) async throws -> [Int64: Date] = { _ in [:] }) async throws -> [Contact] {
         var found: [Int64: Contact] = [:]
         var frontier: [(person: Int64, from: Date, to: Date)] = [(person, window.from, window.to)]
         for tier in Tier.allCases.prefix(max(0, min(degree, 3))) {
@@ -112,12 +130,13 @@ public enum Overlap {
                 }
             }
             var next: [(person: Int64, from: Date, to: Date)] = []
+            let quarantined = tier.rawValue < degree ? try await quarantineStarts(Array(exposures.keys)) : [:]
             for (id, list) in exposures.sorted(by: { $0.key < $1.key }) {
                 let unique = Array(Set(list)).sorted { ($0.minutes, $1.start, $0.visitID) > ($1.minutes, $0.start, $1.visitID) }
                 let contact = Contact(personID: id, tier: tier, exposures: unique)
                 found[id] = contact
                 let from = contact.firstExposure
-                let to = try await quarantineStart(id) ?? from.addingTimeInterval(rules.onwardDays * 86400)
+                let to = quarantined[id] ?? from.addingTimeInterval(rules.onwardDays * 86400)
                 if to > from { next.append((id, from, to)) }
             }
             frontier = next

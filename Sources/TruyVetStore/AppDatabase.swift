@@ -124,6 +124,57 @@ public final class AppDatabase: Sendable {
                 CREATE INDEX flags_at ON flags(at);
                 """)
         }
+        migrator.registerMigration("v4: cases, quarantines, audit") { db in
+            try db.execute(sql: """
+                CREATE TABLE cases (
+                    id INTEGER PRIMARY KEY,
+                    person_id INTEGER NOT NULL,
+                    area_code TEXT NOT NULL,
+                    sample_date TEXT NOT NULL,
+                    onset_date TEXT,
+                    confirmed_at INTEGER NOT NULL,
+                    confirmed_day TEXT NOT NULL,
+                    isolated_at INTEGER,
+                    detected_in TEXT,
+                    window_from INTEGER NOT NULL,
+                    window_to INTEGER NOT NULL,
+                    classification TEXT NOT NULL CHECK (classification IN ('community', 'quarantine', 'lockdown')),
+                    classification_overridden INTEGER NOT NULL DEFAULT 0,
+                    created_at INTEGER NOT NULL,
+                    created_by TEXT NOT NULL
+                );
+                CREATE INDEX cases_person ON cases(person_id);
+                CREATE INDEX cases_window_to ON cases(window_to);
+                CREATE INDEX cases_day_area ON cases(confirmed_day, area_code);
+
+                CREATE TABLE quarantines (
+                    person_id INTEGER PRIMARY KEY,
+                    since INTEGER NOT NULL,
+                    until INTEGER,
+                    notified_at INTEGER,
+                    case_id INTEGER,
+                    updated_at INTEGER NOT NULL,
+                    updated_by TEXT NOT NULL
+                );
+
+                -- Append-only: the triggers refuse every change and deletion.
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at INTEGER NOT NULL,
+                    token_id INTEGER,
+                    role TEXT NOT NULL,
+                    label TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    case_id INTEGER,
+                    reason TEXT NOT NULL,
+                    detail TEXT NOT NULL
+                );
+                CREATE INDEX audit_at ON audit(at);
+                CREATE INDEX audit_case ON audit(case_id, at);
+                CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                """)
+        }
         return migrator
     }
 }

@@ -57,6 +57,13 @@ enum VisitSQL {
     static func seconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
     static func date(_ seconds: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(seconds)) }
 
+    /// The same person's next check-in after visit `v` (a later visit in the same second counts), as `next_checkin`.
+    static let nextCheckinColumn = """
+        (SELECT MIN(n.checkin_at) FROM visits n WHERE n.person_id = v.person_id
+          AND (n.checkin_at > v.checkin_at OR (n.checkin_at = v.checkin_at AND n.id > v.id))) AS next_checkin
+        """
+    static func nextCheckin(_ row: Row) -> Date? { (row["next_checkin"] as Int64?).map(date) }
+
     static func checkin(_ r: CheckinRequest, _ db: Database) throws -> CheckinOutcome {
         let keyHash: Data? = r.idempotencyKey.map { key in
             // Scoped to the person and venue: another client's key can never return this visit.
@@ -152,14 +159,12 @@ enum VisitSQL {
     /// Visits joined with their person and the person's next check-in.
     static let recordSelect = """
         SELECT v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source,
-               p.phone_hash, p.id_hash, p.name_hash, p.name_enc, p.phone_enc, p.id_enc,
-               (SELECT MIN(n.checkin_at) FROM visits n WHERE n.person_id = v.person_id
-                 AND (n.checkin_at > v.checkin_at OR (n.checkin_at = v.checkin_at AND n.id > v.id))) AS next_checkin
+               p.phone_hash, p.id_hash, p.name_hash, p.name_enc, p.phone_enc, p.id_enc, \(nextCheckinColumn)
         FROM visits v JOIN people p ON p.id = v.person_id
         """
 
     static func record(_ row: Row) -> VisitRecord {
-        VisitRecord(visit: visit(row), person: person(row), nextCheckin: (row["next_checkin"] as Int64?).map(date))
+        VisitRecord(visit: visit(row), person: person(row), nextCheckin: nextCheckin(row))
     }
 }
 

@@ -307,12 +307,10 @@ extension SQLiteStore {
     private func stays(column: String, id: Int64, from: Date, to: Date) async throws -> [(visit: Visit, nextCheckin: Date?)] {
         try await writer.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source,
-                       (SELECT MIN(n.checkin_at) FROM visits n WHERE n.person_id = v.person_id
-                         AND (n.checkin_at > v.checkin_at OR (n.checkin_at = v.checkin_at AND n.id > v.id))) AS next_checkin
+                SELECT v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source, \(VisitSQL.nextCheckinColumn)
                 FROM visits v WHERE v.\(column) = ? AND v.checkin_at >= ? AND v.checkin_at < ?
                 """, arguments: [id, VisitSQL.seconds(from), VisitSQL.seconds(to)])
-            .map { (VisitSQL.visit($0), ($0["next_checkin"] as Int64?).map(VisitSQL.date)) }
+            .map { (VisitSQL.visit($0), VisitSQL.nextCheckin($0)) }
         }
     }
 

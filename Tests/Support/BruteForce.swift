@@ -16,7 +16,7 @@ public func bruteForce(_ all: [Presence], person: Int64, window: (Date, Date), d
                 for c in all where c.venueID == s.venueID && c.personID != person && c.personID != who && result[c.personID] == nil {
                     let start = max(c.start, ss), end = min(c.end, reach)
                     let seconds = Int(end.timeIntervalSince(start).rounded())
-                    guard seconds > 0, Double(seconds) >= rules.minOverlapMinutes * 60 else { continue }
+                    guard seconds > 0, Double(seconds) >= rules.minimum(at: s.category) * 60 else { continue }
                     var f = found[c.personID] ?? (start, [])
                     f.first = min(f.first, start)
                     f.exposures.insert([c.visitID, s.visitID, Int64(start.timeIntervalSince1970), Int64(end.timeIntervalSince1970)])

@@ -31,11 +31,12 @@ import TruyVetCore
 
     @Test func classification() throws {
         let before = confirmed.addingTimeInterval(-3 * 86400), after = confirmed.addingTimeInterval(86400)
-        #expect(CaseRules.classify(override: nil, quarantinedSince: before, quarantineEnds: after, detectedInLockdown: false, confirmedAt: confirmed) == .quarantine)
-        #expect(CaseRules.classify(override: nil, quarantinedSince: before, quarantineEnds: nil, detectedInLockdown: true, confirmedAt: confirmed) == .quarantine)
-        #expect(CaseRules.classify(override: nil, quarantinedSince: before, quarantineEnds: before.addingTimeInterval(86400), detectedInLockdown: false, confirmedAt: confirmed) == .community, "quarantine over")
-        #expect(CaseRules.classify(override: nil, quarantinedSince: after, quarantineEnds: nil, detectedInLockdown: false, confirmedAt: confirmed) == .community, "quarantined only later")
-        #expect(CaseRules.classify(override: nil, quarantinedSince: nil, quarantineEnds: nil, detectedInLockdown: true, confirmedAt: confirmed) == .lockdown)
-        #expect(CaseRules.classify(override: .community, quarantinedSince: before, quarantineEnds: nil, detectedInLockdown: false, confirmedAt: confirmed) == .community)
+        #expect(CaseRules.classify(override: nil, quarantinedSince: before, quarantineEnds: after, detectedIn: nil, confirmedAt: confirmed) == .quarantine)
+        #expect(CaseRules.classify(override: nil, quarantinedSince: before, quarantineEnds: nil, detectedIn: .lockdown, confirmedAt: confirmed) == .quarantine)
+        #expect(CaseRules.classify(override: nil, quarantinedSince: before, quarantineEnds: before.addingTimeInterval(86400), detectedIn: nil, confirmedAt: confirmed) == .community, "quarantine over")
+        #expect(CaseRules.classify(override: nil, quarantinedSince: after, quarantineEnds: nil, detectedIn: nil, confirmedAt: confirmed) == .community, "quarantined only later")
+        #expect(CaseRules.classify(override: nil, quarantinedSince: nil, quarantineEnds: nil, detectedIn: .lockdown, confirmedAt: confirmed) == .lockdown)
+        #expect(CaseRules.classify(override: nil, quarantinedSince: nil, quarantineEnds: nil, detectedIn: .quarantine, confirmedAt: confirmed) == .quarantine)
+        #expect(CaseRules.classify(override: .community, quarantinedSince: before, quarantineEnds: nil, detectedIn: nil, confirmedAt: confirmed) == .community)
     }
 }

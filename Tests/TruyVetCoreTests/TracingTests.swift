@@ -35,6 +35,15 @@ struct ArraySource: PresenceSource {
         #expect(Overlap.exposure(of: p(2, 2, 1, 65, 120), to: source, rules: .init(minOverlapMinutes: 10, bufferMinutes: 30))?.minutes == 25)
     }
 
+    @Test func enclosedCategoriesCountAnyOverlap() throws {
+        let rules = Overlap.Rules(minOverlapByCategory: Overlap.Rules.enclosedCategories)
+        let bus = Presence(visitID: 1, personID: 1, venueID: 9, start: t0, end: t0.addingTimeInterval(3600), category: .passengerTransport)
+        let rider = Presence(visitID: 2, personID: 2, venueID: 9, start: t0.addingTimeInterval(3300), end: t0.addingTimeInterval(7200), category: .passengerTransport)
+        #expect(Overlap.exposure(of: rider, to: bus, rules: rules)?.minutes == 5)
+        let cafe = Presence(visitID: 1, personID: 1, venueID: 9, start: t0, end: t0.addingTimeInterval(3600), category: .restaurant)
+        #expect(Overlap.exposure(of: rider, to: cafe, rules: rules) == nil, "5 minutes in a café is not enough")
+    }
+
     @Test func aPersonAppearsOnceAtTheLowestTierAndTheCaseNever() async throws {
         // Case 1 at the café 0–60; An (2) 30–90 there → F1; An at the market 100–160 with Bình (3) 120–200 → F2;
         // Bình meets the case again much later (not in the case window) and Chi (4) meets both An and Bình.
@@ -55,7 +64,7 @@ struct ArraySource: PresenceSource {
         #expect(open.map(\.personID) == [2, 3])
         let quarantined = try await Overlap.trace(person: 1, window: (t0, t0.addingTimeInterval(86400)), degree: 2, rules: .init(),
                                                   source: ArraySource(all: all),
-                                                  quarantineStart: { $0 == 2 ? self.t0.addingTimeInterval(300 * 60) : nil })
+                                                  quarantineStarts: { $0.contains(2) ? [2: self.t0.addingTimeInterval(300 * 60)] : [:] })
         #expect(quarantined.map(\.personID) == [2])
     }
 
@@ -75,17 +84,22 @@ struct ArraySource: PresenceSource {
                 let checkout: Date? = rng.next() % 10 < 3 ? nil : start.addingTimeInterval(Double(rng.next() % 300) * 60)
                 let end = Stay.effectiveEnd(checkin: start, checkout: checkout, defaultStayMinutes: 30 + Int(rng.next() % 180),
                                             nextCheckin: i + 1 < starts.count ? starts[i + 1] : nil)
-                all.append(Presence(visitID: visitID, personID: person, venueID: 1 + Int64(rng.next() % UInt64(venues)), start: start, end: end))
+                let venue = 1 + Int64(rng.next() % UInt64(venues))
+                // Venue 1 is a bus: with the enclosed-space defaults any overlap counts there.
+                all.append(Presence(visitID: visitID, personID: person, venueID: venue, start: start, end: end,
+                                    category: venue == 1 ? .passengerTransport : .restaurant))
             }
         }
-        let rules = Overlap.Rules(minOverlapMinutes: [0, 5, 15][Int(rng.next() % 3)], bufferMinutes: [0, 30][Int(rng.next() % 2)],
+        let rules = Overlap.Rules(minOverlapMinutes: [0, 5, 15][Int(rng.next() % 3)],
+                                  minOverlapByCategory: rng.next() % 2 == 0 ? [:] : Overlap.Rules.enclosedCategories,
+                                  bufferMinutes: [0, 30][Int(rng.next() % 2)],
                                   onwardDays: [1, 14][Int(rng.next() % 2)])
         let quarantine: [Int64: Date] = Dictionary(uniqueKeysWithValues: (1...people).filter { _ in rng.next() % 5 == 0 }
             .map { ($0, t0.addingTimeInterval(Double(rng.next() % (3 * 1440)) * 60)) })
         let window = (t0.addingTimeInterval(Double(rng.next() % 1440) * 60), t0.addingTimeInterval(Double(1440 + rng.next() % 1440) * 60))
         for degree in 1...3 {
             let engine = try await Overlap.trace(person: 1, window: window, degree: degree, rules: rules, source: ArraySource(all: all),
-                                                 quarantineStart: { quarantine[$0] })
+                                                 quarantineStarts: { ids in quarantine.filter { ids.contains($0.key) } })
             let reference = bruteForce(all, person: 1, window: window, degree: degree, rules: rules, quarantine: quarantine)
             #expect(Set(engine.map(\.personID)) == Set(reference.keys), "seed \(seed) degree \(degree)")
             for c in engine {

@@ -1,0 +1,327 @@
+import Foundation
+import Hummingbird
+import TruyVetCore
+
+/// Cases, contacts, graph, exposure sites, quarantine and the audit log over HTTP.
+extension Routes {
+    func registerCaseRoutes(on v1: RouterGroup<AppRequestContext>) {
+        v1.post("cases") { request, context in try await registerCase(request, context) }
+        v1.get("cases/:id") { request, context in try await showCase(request, context) }
+        v1.patch("cases/:id") { request, context in try await classifyCase(request, context) }
+        v1.get("cases/:id/contacts") { request, context in try await contacts(request, context) }
+        v1.get("cases/:id/graph") { request, context in try await graph(request, context) }
+        v1.get("cases/:id/exposure-sites") { request, context in try await caseExposureSites(request, context) }
+        v1.get("exposure-sites") { request, _ in try await areaExposureSites(request) }
+        v1.get("venues/:id/exposures") { request, context in try await venueExposures(request, context) }
+        v1.put("people/:ref/quarantine") { request, context in try await quarantine(request, context) }
+        v1.get("audit") { request, _ in try await auditLog(request) }
+    }
+
+    func caseID(_ context: AppRequestContext) throws(AppError) -> Int64 {
+        guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0 else {
+            throw AppError.invalid("id", "case id must be a positive whole number")
+        }
+        return id
+    }
+
+    func registerCase(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try await principal(request)
+        try principal.require(.tracer, .health)
+        let input = try await JSON.decode(TruyVet.CaseInput.self, from: request, context: context)
+        let record = try await app.registerCase(input, by: principal)
+        let json = try await caseJSON(record, principal: principal)
+        return try JSON.response(json, status: .created, headers: [.location: json.links.case])
+    }
+
+    func showCase(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try await principal(request)
+        try principal.require(.tracer, .health)
+        return try JSON.response(try await caseJSON(try await app.caseRecord(try caseID(context)), principal: principal))
+    }
+
+    struct ClassifyRequest: Decodable { var classification: String? }
+
+    func classifyCase(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try await principal(request)
+        try principal.require(.tracer, .health)
+        let body = try await JSON.decode(ClassifyRequest.self, from: request, context: context)
+        let value = try CaseRules.parse(body.classification, field: "classification")
+        let record = try await app.classify(caseID: try caseID(context), as: value, by: principal)
+        return try JSON.response(try await caseJSON(record, principal: principal))
+    }
+
+    func contactQuery(_ request: Request) throws -> TruyVet.ContactQuery {
+        func number(_ name: String) throws(AppError) -> Double? {
+            guard let raw = request.uri.queryParameters.get(name) else { return nil }
+            guard let n = Double(raw), n.isFinite else { throw AppError.invalid(name, "\(name) must be a number of minutes") }
+            return n
+        }
+        let degree = try intParameter(request, "degree", default: 1, range: 1...3)
+        return TruyVet.ContactQuery(degree: degree, minOverlapMinutes: try number("minOverlapMinutes"), bufferMinutes: try number("bufferMinutes"))
+    }
+
+    func contacts(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try await principal(request)
+        let wantsCSV = try CSVDownload.requested(request)
+        let tracing = try await app.trace(caseID: try caseID(context), query: try contactQuery(request), principal: principal,
+                                          reason: request.uri.queryParameters.get("reason").map { String($0) },
+                                          action: wantsCSV ? "contacts.csv" : "contacts")
+        if wantsCSV {
+            return CSVDownload.response(app.contactsCSV(tracing), filename: "truyvet-case-\(tracing.record.id)-contacts.csv")
+        }
+        return try JSON.response(ContactsJSON(tracing, app: app, case: try await caseJSON(tracing.record, principal: principal)))
+    }
+
+    func graph(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try await principal(request)
+        var query = try contactQuery(request)
+        if request.uri.queryParameters.get("degree") == nil { query.degree = 2 }
+        let tracing = try await app.trace(caseID: try caseID(context), query: query, principal: principal,
+                                          reason: request.uri.queryParameters.get("reason").map { String($0) }, action: "graph")
+        return try JSON.response(GraphJSON(tracing, app: app))
+    }
+
+    func caseExposureSites(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await principal(request).require(.tracer, .health, .admin)
+        let id = try caseID(context)
+        return try JSON.response(ExposureSitesJSON(caseId: id, area: nil, since: nil,
+                                                   sites: try await exposureSiteJSON(try await app.exposureSites(caseID: id))))
+    }
+
+    /// Public: what authorities announce ("địa điểm F0 đã đến"), no personal data.
+    func areaExposureSites(_ request: Request) async throws -> Response {
+        guard let area = request.uri.queryParameters.get("area").map({ String($0) }) else { throw AppError.missing("area") }
+        guard try await app.store.area(code: area) != nil else { throw AppError.invalid("area", "area \(area) is not a known area code") }
+        let since = try request.uri.queryParameters.get("since").map { raw throws(AppError) in try TruyVet.dayOrInstant(String(raw), field: "since") }
+            ?? Date().addingTimeInterval(-14 * 86400)
+        let sites = try await app.exposureSites(area: area, venueID: nil, since: since)
+        return try JSON.response(ExposureSitesJSON(caseId: nil, area: area, since: Instant.format(since), sites: try await exposureSiteJSON(sites)))
+    }
+
+    /// A venue's own exposure windows, for its management.
+    func venueExposures(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let venue = try await managedVenue(request, context)
+        let since = try request.uri.queryParameters.get("since").map { raw throws(AppError) in try TruyVet.dayOrInstant(String(raw), field: "since") }
+            ?? Date().addingTimeInterval(-21 * 86400)
+        let sites = try await app.exposureSites(area: nil, venueID: venue.id, since: since)
+        return try JSON.response(ExposureSitesJSON(caseId: nil, area: nil, since: Instant.format(since), sites: try await exposureSiteJSON(sites)))
+    }
+
+    func exposureSiteJSON(_ sites: [TruyVet.ExposureSite]) async throws -> [ExposureSiteJSON] {
+        var out: [ExposureSiteJSON] = []
+        for site in sites {
+            let path = try await app.areaPath(site.venue.areaCode)
+            out.append(ExposureSiteJSON(venueId: site.venue.id, name: site.venue.name, address: site.venue.address,
+                                        category: site.venue.category.rawValue, areaCode: site.venue.areaCode,
+                                        area: path.map(\.name).joined(separator: ", "),
+                                        windows: site.windows.map { IntervalJSON(from: Instant.format($0.from), to: Instant.format($0.to)) }))
+        }
+        return out
+    }
+
+    func quarantine(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try await principal(request)
+        try principal.require(.tracer)
+        let ref = context.parameters.get("ref") ?? ""
+        let input = try await JSON.decode(TruyVet.QuarantineInput.self, from: request, context: context)
+        let q = try await app.setQuarantine(personRef: ref, input, by: principal)
+        return try JSON.response(QuarantineJSON(q, ref: app.personRef(q.personID)))
+    }
+
+    func auditLog(_ request: Request) async throws -> Response {
+        try await principal(request).require(.admin)
+        let since = try request.uri.queryParameters.get("since").map { raw throws(AppError) in try TruyVet.dayOrInstant(String(raw), field: "since") }
+            ?? .distantPast
+        let caseID = try request.uri.queryParameters.get("caseId").map { raw throws(AppError) -> Int64 in
+            guard let id = Int64(raw), id > 0 else { throw AppError.invalid("caseId", "caseId must be a positive whole number") }
+            return id
+        }
+        let limit = try intParameter(request, "limit", default: 200, range: 1...10_000)
+        let entries = try await app.store.audit(since: since, caseID: caseID, limit: limit)
+        return try JSON.response(entries.map(AuditJSON.init))
+    }
+
+    func caseJSON(_ record: CaseRecord, principal: Principal) async throws -> CaseJSON {
+        let path = try await app.areaPath(record.areaCode)
+        // Names and phones are for tracers only.
+        var person: PersonJSON?
+        if principal.role == .tracer, let sealed = try await app.store.person(id: record.personID) {
+            let opened = try app.open(sealed)
+            person = PersonJSON(ref: app.personRef(record.personID), name: opened.name, phone: opened.phone, idNumber: opened.idNumber)
+        }
+        let base = "\(app.config.resolvedPublicURL)/v1/cases/\(record.id)"
+        return CaseJSON(
+            id: record.id, person: person, areaCode: record.areaCode,
+            area: path.map { AreaRef(code: $0.code, name: $0.name, level: $0.level.rawValue) },
+            sampleDate: record.sampleDate, onsetDate: record.onsetDate, confirmedAt: Instant.format(record.confirmedAt),
+            confirmedDay: record.confirmedDay, isolatedAt: record.isolatedAt.map(Instant.format), detectedIn: record.detectedIn?.rawValue,
+            infectiousWindow: IntervalJSON(from: Instant.format(record.windowFrom), to: Instant.format(record.windowTo)),
+            classification: record.classification.rawValue, classificationOverridden: record.classificationOverridden,
+            createdAt: Instant.format(record.createdAt), createdBy: record.createdBy,
+            links: CaseLinks(case: base, contacts: "\(base)/contacts", graph: "\(base)/graph", exposureSites: "\(base)/exposure-sites"))
+    }
+}
+
+struct IntervalJSON: Encodable { let from: String; let to: String }
+
+struct PersonJSON: Encodable {
+    let ref: String, name: String, phone: String, idNumber: String?
+}
+
+struct CaseLinks: Encodable { let `case`: String, contacts: String, graph: String, exposureSites: String }
+
+struct CaseJSON: Encodable {
+    let id: Int64
+    let person: PersonJSON?
+    let areaCode: String
+    let area: [AreaRef]
+    let sampleDate: String
+    let onsetDate: String?
+    let confirmedAt: String
+    let confirmedDay: String
+    let isolatedAt: String?
+    let detectedIn: String?
+    let infectiousWindow: IntervalJSON
+    let classification: String
+    let classificationOverridden: Bool
+    let createdAt: String
+    let createdBy: String
+    let links: CaseLinks
+}
+
+struct ContactsJSON: Encodable {
+    struct VenueRef: Encodable { let id: Int64; let name: String; let address: String; let category: String }
+    struct Through: Encodable { let ref: String; let tier: String; let name: String }
+    struct ExposureJSON: Encodable {
+        let venue: VenueRef
+        let from: String, to: String
+        let minutes: Int
+        let through: Through
+    }
+    struct QuarantineRef: Encodable { let since: String; let until: String? }
+    struct ContactJSON: Encodable {
+        let ref: String, tier: String, name: String, phone: String, idNumber: String?
+        let firstExposure: String
+        let longestMinutes: Int
+        let quarantine: QuarantineRef?
+        let exposures: [ExposureJSON]
+    }
+    struct Rules: Encodable {
+        let degree: Int
+        let minOverlapMinutes: Int
+        let minOverlapByCategory: [String: Int]
+        let bufferMinutes: Int
+    }
+    let `case`: CaseJSON
+    let rules: Rules
+    let counts: [String: Int]
+    let contacts: [ContactJSON]
+
+    init(_ t: TruyVet.Tracing, app: TruyVet, case json: CaseJSON) {
+        self.case = json
+        rules = Rules(degree: t.degree, minOverlapMinutes: Int(t.rules.minOverlapMinutes),
+                      minOverlapByCategory: Dictionary(uniqueKeysWithValues: t.rules.minOverlapByCategory.map { ($0.key.rawValue, Int($0.value)) }),
+                      bufferMinutes: Int(t.rules.bufferMinutes))
+        counts = Dictionary(grouping: t.contacts, by: \.tier.name).mapValues(\.count)
+        contacts = t.contacts.map { c in
+            let p = t.people[c.personID]
+            return ContactJSON(
+                ref: app.personRef(c.personID), tier: c.tier.name, name: p?.name ?? "", phone: p?.phone ?? "", idNumber: p?.idNumber,
+                firstExposure: Instant.format(c.firstExposure), longestMinutes: Int(c.longestMinutes.rounded(.down)),
+                quarantine: t.quarantines[c.personID].map { QuarantineRef(since: Instant.format($0.since), until: $0.until.map(Instant.format)) },
+                exposures: c.exposures.map { e in
+                    let v = t.venues[e.venueID]
+                    return ExposureJSON(venue: VenueRef(id: e.venueID, name: v?.name ?? "", address: v?.address ?? "", category: v?.category.rawValue ?? ""),
+                                        from: Instant.format(e.start), to: Instant.format(e.end), minutes: Int(e.minutes.rounded(.down)),
+                                        through: Through(ref: app.personRef(e.through), tier: t.tier(of: e.through), name: t.people[e.through]?.name ?? ""))
+                })
+        }
+    }
+}
+
+/// People and venues as nodes; presences (person at venue) and exposures (person to person, at a venue) as edges.
+struct GraphJSON: Encodable {
+    struct Node: Encodable {
+        let id: String, kind: String, label: String
+        let tier: String?
+        let category: String?
+    }
+    struct Edge: Encodable {
+        let kind: String
+        let from: String, to: String
+        let venue: String?
+        let start: String, end: String
+        let minutes: Int
+    }
+    let caseId: Int64
+    let nodes: [Node]
+    let edges: [Edge]
+
+    init(_ t: TruyVet.Tracing, app: TruyVet) {
+        caseId = t.record.id
+        func person(_ id: Int64) -> String { "person:" + app.personRef(id) }
+        func venue(_ id: Int64) -> String { "venue:\(id)" }
+        var nodes = [Node(id: person(t.record.personID), kind: "person", label: t.people[t.record.personID]?.name ?? "", tier: "F0", category: nil)]
+        nodes += t.contacts.map { Node(id: person($0.personID), kind: "person", label: t.people[$0.personID]?.name ?? "", tier: $0.tier.name, category: nil) }
+        nodes += t.venues.values.sorted { $0.id < $1.id }.map { Node(id: venue($0.id), kind: "venue", label: $0.name, tier: nil, category: $0.category.rawValue) }
+        // Presences: the case's (within its window) and every presence behind an exposure, each once.
+        var presences: [Int64: Presence] = [:]
+        for p in t.casePresences { presences[p.visitID] = p }
+        for e in t.contacts.flatMap(\.exposures) {
+            presences[e.contact.visitID] = presences[e.contact.visitID] ?? e.contact
+            presences[e.source.visitID] = presences[e.source.visitID] ?? e.source
+        }
+        var edges = presences.values.sorted { ($0.start, $0.visitID) < ($1.start, $1.visitID) }.map { p in
+            Edge(kind: "presence", from: person(p.personID), to: venue(p.venueID), venue: nil, start: Instant.format(p.start),
+                 end: Instant.format(p.end), minutes: Int((p.end.timeIntervalSince(p.start) / 60).rounded(.down)))
+        }
+        edges += t.contacts.flatMap { c in
+            c.exposures.map { e in
+                Edge(kind: "exposure", from: person(e.through), to: person(c.personID), venue: venue(e.venueID), start: Instant.format(e.start),
+                     end: Instant.format(e.end), minutes: Int(e.minutes.rounded(.down)))
+            }
+        }
+        self.nodes = nodes
+        self.edges = edges
+    }
+}
+
+struct ExposureSiteJSON: Encodable {
+    let venueId: Int64, name: String, address: String, category: String, areaCode: String, area: String
+    let windows: [IntervalJSON]
+}
+
+struct ExposureSitesJSON: Encodable {
+    let caseId: Int64?
+    let area: String?
+    let since: String?
+    let sites: [ExposureSiteJSON]
+}
+
+struct QuarantineJSON: Encodable {
+    let personRef: String, since: String, until: String?, notifiedAt: String?, caseId: Int64?, updatedAt: String, updatedBy: String
+    init(_ q: Quarantine, ref: String) {
+        personRef = ref
+        since = Instant.format(q.since)
+        until = q.until.map(Instant.format)
+        notifiedAt = q.notifiedAt.map(Instant.format)
+        caseId = q.caseID
+        updatedAt = Instant.format(q.updatedAt)
+        updatedBy = q.updatedBy
+    }
+}
+
+struct AuditJSON: Encodable {
+    let id: Int64, at: String, tokenId: Int64?, role: String, label: String, action: String, caseId: Int64?, reason: String, detail: String
+    init(_ e: AuditEntry) {
+        id = e.id
+        at = Instant.format(e.at)
+        tokenId = e.tokenID
+        role = e.role.rawValue
+        label = e.label
+        action = e.action
+        caseId = e.caseID
+        reason = e.reason
+        detail = e.detail
+    }
+}

@@ -1,0 +1,318 @@
+import Foundation
+import TruyVetCore
+
+/// Cases (F0), their contacts, exposure sites, quarantines and the audit log.
+extension TruyVet {
+    // MARK: People references
+
+    /// `p{id}.{mac}`: how tracing answers name a person. It cannot be guessed or forged, and reveals nothing by itself.
+    public func personRef(_ id: Int64) -> String { "p\(id).\(cipher.secret("person", id, length: 10))" }
+
+    /// The person of a reference from a tracing answer, or of a phone number.
+    public func resolvePerson(_ ref: String) async throws -> Int64 {
+        if ref.hasPrefix("p"), let dot = ref.firstIndex(of: "."),
+           let id = Int64(ref[ref.index(after: ref.startIndex)..<dot]),
+           cipher.verifySecret(String(ref[ref.index(after: dot)...]), "person", id, length: 10) {
+            return id
+        }
+        if let phone = try? Phone.normalize(ref), let id = try await store.personID(phoneHash: cipher.lookupHash("phone", phone)) {
+            return id
+        }
+        throw AppError.notFound("person \(ref)")
+    }
+
+    // MARK: Cases
+
+    /// What a tracer sends to register a confirmed case.
+    public struct CaseInput: Decodable, Sendable {
+        public var phone: String?
+        public var idNumber: String?
+        public var name: String?
+        public var areaCode: String?
+        public var sampleDate: String?
+        public var onsetDate: String?
+        public var confirmedAt: String?
+        public var isolatedAt: String?
+        public var detectedIn: String?
+        public var classification: String?
+
+        public init(phone: String? = nil, idNumber: String? = nil, name: String? = nil, areaCode: String? = nil, sampleDate: String? = nil,
+                    onsetDate: String? = nil, confirmedAt: String? = nil, isolatedAt: String? = nil, detectedIn: String? = nil,
+                    classification: String? = nil) {
+            self.phone = phone
+            self.idNumber = idNumber
+            self.name = name
+            self.areaCode = areaCode
+            self.sampleDate = sampleDate
+            self.onsetDate = onsetDate
+            self.confirmedAt = confirmedAt
+            self.isolatedAt = isolatedAt
+            self.detectedIn = detectedIn
+            self.classification = classification
+        }
+    }
+
+    /// Registers a confirmed case: finds (or records) the person, derives the infectious window and the classification.
+    public func registerCase(_ input: CaseInput, by principal: Principal, now: Date = Date()) async throws -> CaseRecord {
+        try principal.require(.tracer, .health)
+        guard input.phone != nil || input.idNumber != nil else {
+            throw AppError(.badRequest, code: "missing_field", message: "phone or idNumber is required", field: "phone")
+        }
+        let phone = try input.phone.map { raw throws(AppError) in try Phone.normalize(raw, field: "phone") }
+        let idNumber = try PersonInput.idNumber(input.idNumber)
+        let name = try input.name.map { raw throws(AppError) in try PersonInput.name(raw) }
+        guard let areaCode = input.areaCode else { throw AppError.missing("areaCode") }
+        guard let commune = try await areaPath(areaCode).first, commune.level == .commune else {
+            throw AppError.invalid("areaCode", "areaCode \(areaCode) is not a known commune (the case's commune of residence)")
+        }
+        guard let sampleDate = input.sampleDate else { throw AppError.missing("sampleDate") }
+        let sampleDay = try CaseRules.localMidnight(sampleDate, field: "sampleDate")
+        if let onset = input.onsetDate { _ = try CaseRules.localMidnight(onset, field: "onsetDate") }
+        guard let confirmedRaw = input.confirmedAt else { throw AppError.missing("confirmedAt") }
+        let confirmedAt = try Instant.parse(confirmedRaw, field: "confirmedAt")
+        guard confirmedAt <= now.addingTimeInterval(Self.clockSkew) else { throw AppError.invalid("confirmedAt", "confirmedAt is in the future") }
+        guard sampleDay <= confirmedAt else { throw AppError.invalid("sampleDate", "sampleDate is after confirmedAt") }
+        let isolatedAt = try input.isolatedAt.map { raw throws(AppError) in try Instant.parse(raw, field: "isolatedAt") }
+        let detectedIn = try CaseRules.parse(input.detectedIn, field: "detectedIn")
+        let override = try CaseRules.parse(input.classification, field: "classification")
+        let window = try CaseRules.infectiousWindow(sampleDate: sampleDate, onsetDate: input.onsetDate, confirmedAt: confirmedAt,
+                                                    isolatedAt: isolatedAt, settings: config.caseRules)
+
+        var personID: Int64?
+        if let phone { personID = try await store.personID(phoneHash: cipher.lookupHash("phone", phone)) }
+        if personID == nil, let idNumber { personID = try await store.personID(idHash: cipher.lookupHash("id", idNumber)) }
+        if personID == nil {
+            guard let phone else {
+                throw AppError.invalid("idNumber", "nobody with this idNumber has checked in; give the case's phone as well")
+            }
+            // Someone who never checked in: recorded so that the case counts and later visits link to it.
+            personID = try await store.upsertPerson(SealedPerson(
+                phoneHash: cipher.lookupHash("phone", phone), idHash: idNumber.map { cipher.lookupHash("id", $0) },
+                nameHash: cipher.lookupHash("name", name ?? ""), name: cipher.seal(name ?? ""), phone: cipher.seal(phone),
+                idNumber: idNumber.map(cipher.seal)))
+        }
+        let person = personID!
+        if let existing = try await store.cases(personID: person).first(where: { $0.sampleDate == sampleDate }) {
+            throw AppError(.conflict, code: "duplicate_case", message: "this person is already case \(existing.id) with sample date \(sampleDate)",
+                           field: "sampleDate")
+        }
+        let quarantine = try await store.quarantines(personIDs: [person])[person]
+        let classification = CaseRules.classify(override: override, quarantinedSince: quarantine?.since, quarantineEnds: quarantine?.until,
+                                                detectedIn: detectedIn, confirmedAt: confirmedAt)
+        var record = CaseRecord(id: 0, personID: person, areaCode: commune.code, sampleDate: sampleDate, onsetDate: input.onsetDate,
+                                confirmedAt: confirmedAt, isolatedAt: isolatedAt, detectedIn: detectedIn, windowFrom: window.from,
+                                windowTo: window.to, classification: classification, classificationOverridden: override != nil,
+                                createdAt: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)), createdBy: principal.label)
+        record.id = try await store.insertCase(record)
+        try await audit(principal, action: "case.create", caseID: record.id, reason: "registered a confirmed case", now: now,
+                        detail: "classification=\(classification.rawValue)")
+        return record
+    }
+
+    public func caseRecord(_ id: Int64) async throws -> CaseRecord {
+        guard let record = try await store.caseRecord(id: id) else { throw AppError.notFound("case \(id)") }
+        return record
+    }
+
+    /// A tracer's classification of a case; `nil` returns to the derived one.
+    public func classify(caseID: Int64, as classification: CaseRules.Classification?, by principal: Principal, now: Date = Date()) async throws -> CaseRecord {
+        try principal.require(.tracer, .health)
+        let record = try await caseRecord(caseID)
+        let value: CaseRules.Classification
+        if let classification {
+            value = classification
+        } else {
+            let q = try await store.quarantines(personIDs: [record.personID])[record.personID]
+            value = CaseRules.classify(override: nil, quarantinedSince: q?.since, quarantineEnds: q?.until, detectedIn: record.detectedIn,
+                                       confirmedAt: record.confirmedAt)
+        }
+        guard let updated = try await store.setClassification(caseID: caseID, value, overridden: classification != nil) else {
+            throw AppError.notFound("case \(caseID)")
+        }
+        try await audit(principal, action: "case.classify", caseID: caseID, reason: "classification", now: now, detail: "classification=\(value.rawValue)")
+        return updated
+    }
+
+    // MARK: Contacts
+
+    public struct ContactQuery: Sendable {
+        public var degree: Int
+        /// nil: the configured default and per-category minimums; a value applies at every venue.
+        public var minOverlapMinutes: Double?
+        public var bufferMinutes: Double?
+        public init(degree: Int = 1, minOverlapMinutes: Double? = nil, bufferMinutes: Double? = nil) {
+            self.degree = degree
+            self.minOverlapMinutes = minOverlapMinutes
+            self.bufferMinutes = bufferMinutes
+        }
+    }
+
+    /// Everything a contacts answer, its CSV or the graph shows.
+    public struct Tracing: Sendable {
+        public let record: CaseRecord
+        public let degree: Int
+        public let rules: Overlap.Rules
+        /// The case's own presences, clipped to the infectious window.
+        public let casePresences: [Presence]
+        public let contacts: [Contact]
+        /// The case and every contact, decrypted.
+        public let people: [Int64: OpenedPerson]
+        public let venues: [Int64: Venue]
+        public let quarantines: [Int64: Quarantine]
+
+        public func tier(of person: Int64) -> String {
+            person == record.personID ? "F0" : contacts.first { $0.personID == person }?.tier.name ?? "?"
+        }
+    }
+
+    /// The case's contacts up to `degree`. Tracers only, with a reason; written to the audit log before anything is read.
+    public func trace(caseID: Int64, query: ContactQuery, principal: Principal, reason: String?, action: String, now: Date = Date()) async throws -> Tracing {
+        guard principal.role == .tracer else {
+            throw AppError.forbidden("only tracer tokens may read contacts; yours is \(principal.role.rawValue)")
+        }
+        guard (1...3).contains(query.degree) else { throw AppError.invalid("degree", "degree must be 1, 2 or 3") }
+        let reason = try Self.reason(reason)
+        let record = try await caseRecord(caseID)
+        var rules = config.overlap
+        if let minimum = query.minOverlapMinutes {
+            guard (0...1440).contains(minimum) else { throw AppError.invalid("minOverlapMinutes", "minOverlapMinutes must be from 0 to 1440") }
+            rules.minOverlapMinutes = minimum
+            rules.minOverlapByCategory = [:]
+        }
+        if let buffer = query.bufferMinutes {
+            guard (0...240).contains(buffer) else { throw AppError.invalid("bufferMinutes", "bufferMinutes must be from 0 to 240") }
+            rules.bufferMinutes = buffer
+        }
+        try await audit(principal, action: action, caseID: caseID, reason: reason, now: now,
+                        detail: "degree=\(query.degree) minOverlapMinutes=\(query.minOverlapMinutes.map { String(Int($0)) } ?? "default") bufferMinutes=\(Int(rules.bufferMinutes))")
+
+        let source = StorePresences(app: self)
+        let window = (from: record.windowFrom, to: record.windowTo)
+        let store = self.store
+        let contacts = try await Overlap.trace(person: record.personID, window: window, degree: query.degree, rules: rules, source: source,
+                                               quarantineStarts: { ids in
+            // A quarantine that ended before the case's window is another episode: it bounds nothing here.
+            try await store.quarantines(personIDs: ids).filter { $0.value.until.map { $0 > window.from } ?? true }.mapValues(\.since)
+        })
+        let casePresences = Overlap.clip(try await source.presences(person: record.personID, from: window.from, to: window.to),
+                                         from: window.from, to: window.to)
+        let ids = [record.personID] + contacts.map(\.personID)
+        var people: [Int64: OpenedPerson] = [:]
+        for (id, sealed) in try await store.people(ids: ids) { people[id] = try open(sealed) }
+        var venues: [Int64: Venue] = [:]
+        for id in Set(casePresences.map(\.venueID) + contacts.flatMap { $0.exposures.map(\.venueID) }) {
+            if let venue = try await store.venue(id: id) { venues[id] = venue }
+        }
+        return Tracing(record: record, degree: query.degree, rules: rules, casePresences: casePresences, contacts: contacts,
+                       people: people, venues: venues, quarantines: try await store.quarantines(personIDs: Array(ids.dropFirst())))
+    }
+
+    /// The one CSV of contacts: a row per exposure, formula-safe.
+    public func contactsCSV(_ t: Tracing) -> String {
+        CSV.render(header: ["tier", "person_ref", "name", "phone", "id_number", "venue_id", "venue_name", "exposure_from", "exposure_to",
+                            "overlap_minutes", "through_ref", "through_tier", "quarantined_since"],
+                   rows: t.contacts.flatMap { c in
+                       c.exposures.map { e in
+                           let p = t.people[c.personID]
+                           return [c.tier.name, personRef(c.personID), p?.name ?? "", p?.phone ?? "", p?.idNumber ?? "", String(e.venueID),
+                                   t.venues[e.venueID]?.name ?? "", Instant.format(e.start), Instant.format(e.end), String(Int(e.minutes.rounded(.down))),
+                                   personRef(e.through), t.tier(of: e.through), t.quarantines[c.personID].map { Instant.format($0.since) } ?? ""]
+                       }
+                   })
+    }
+
+    static func reason(_ raw: String?) throws(AppError) -> String {
+        guard let reason = try Text.clean(raw, field: "reason", max: 500), reason.count >= 3 else {
+            throw AppError.invalid("reason", "reason must say why you need this (at least 3 characters), e.g. the outbreak or ticket")
+        }
+        return reason
+    }
+
+    // MARK: Exposure sites
+
+    /// A venue and the windows when a case was there (merged across cases), without anything about who.
+    public struct ExposureSite: Sendable {
+        public let venue: Venue
+        public let windows: [(from: Date, to: Date)]
+    }
+
+    /// Where the case was during its infectious window.
+    public func exposureSites(caseID: Int64) async throws -> [ExposureSite] {
+        let record = try await caseRecord(caseID)
+        let presences = try await StorePresences(app: self).presences(person: record.personID, from: record.windowFrom, to: record.windowTo)
+        return try await sites(Overlap.clip(presences, from: record.windowFrom, to: record.windowTo))
+    }
+
+    /// Where cases were whose windows end after `since`: at venues of an area, or at one venue.
+    public func exposureSites(area: String?, venueID: Int64?, since: Date) async throws -> [ExposureSite] {
+        let rows = try await store.caseStays(venueID: venueID, area: area, since: since)
+        var clipped: [Presence] = []
+        for (row, presence) in zip(rows, try await presences(rows.map { ($0.visit, $0.nextCheckin) })) {
+            clipped += Overlap.clip([presence], from: max(row.window.from, since), to: row.window.to)
+        }
+        return try await sites(clipped)
+    }
+
+    private func sites(_ presences: [Presence]) async throws -> [ExposureSite] {
+        var out: [ExposureSite] = []
+        for (venueID, list) in Dictionary(grouping: presences, by: \.venueID) {
+            guard let venue = try await store.venue(id: venueID) else { continue }
+            var windows: [(from: Date, to: Date)] = []
+            for p in list.sorted(by: { $0.start < $1.start }) {
+                if let last = windows.last, p.start <= last.to {
+                    windows[windows.count - 1].to = max(last.to, p.end)
+                } else {
+                    windows.append((p.start, p.end))
+                }
+            }
+            out.append(ExposureSite(venue: venue, windows: windows))
+        }
+        return out.sorted { ($0.windows.first?.from ?? .distantPast, $0.venue.id) > ($1.windows.first?.from ?? .distantPast, $1.venue.id) }
+    }
+
+    // MARK: Quarantine
+
+    public struct QuarantineInput: Decodable, Sendable {
+        public var since: String?
+        public var until: String?
+        public var notifiedAt: String?
+        public var caseId: Int64?
+        public init(since: String? = nil, until: String? = nil, notifiedAt: String? = nil, caseId: Int64? = nil) {
+            self.since = since
+            self.until = until
+            self.notifiedAt = notifiedAt
+            self.caseId = caseId
+        }
+    }
+
+    /// Records that a contact was notified and quarantined from a date (a local day means its 00:00) or an instant.
+    public func setQuarantine(personRef: String, _ input: QuarantineInput, by principal: Principal, now: Date = Date()) async throws -> Quarantine {
+        try principal.require(.tracer)
+        let person = try await resolvePerson(personRef)
+        guard let sinceRaw = input.since else { throw AppError.missing("since") }
+        let since = try Self.dayOrInstant(sinceRaw, field: "since")
+        let until = try input.until.map { raw throws(AppError) in try Self.dayOrInstant(raw, field: "until") }
+            ?? since.addingTimeInterval(Double(config.quarantineDays) * 86400)
+        guard until > since else { throw AppError.invalid("until", "until must be after since") }
+        let notifiedAt = try input.notifiedAt.map { raw throws(AppError) in try Instant.parse(raw, field: "notifiedAt") }
+        if let caseID = input.caseId { _ = try await caseRecord(caseID) }
+        let quarantine = Quarantine(personID: person, since: since, until: until, notifiedAt: notifiedAt ?? now, caseID: input.caseId,
+                                    updatedAt: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)), updatedBy: principal.label)
+        try await store.setQuarantine(quarantine)
+        try await audit(principal, action: "quarantine.set", caseID: input.caseId, reason: "quarantine of a contact", now: now,
+                        detail: "person=\(self.personRef(person)) since=\(Instant.format(since)) until=\(Instant.format(until))")
+        return quarantine
+    }
+
+    /// `YYYY-MM-DD` (00:00 in Vietnam) or an ISO 8601 instant with offset.
+    static func dayOrInstant(_ raw: String, field: String) throws(AppError) -> Date {
+        raw.count == 10 ? try CaseRules.localMidnight(raw, field: field) : try Instant.parse(raw, field: field)
+    }
+
+    // MARK: Audit
+
+    func audit(_ principal: Principal, action: String, caseID: Int64?, reason: String, now: Date, detail: String = "") async throws {
+        _ = try await store.appendAudit(AuditEntry(at: now, tokenID: principal.tokenID, role: principal.role, label: principal.label,
+                                                   action: action, caseID: caseID, reason: reason, detail: detail))
+    }
+}

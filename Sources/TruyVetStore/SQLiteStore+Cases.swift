@@ -1,0 +1,153 @@
+import Foundation
+import GRDB
+import TruyVetCore
+
+/// Cases, quarantines and the audit log.
+extension SQLiteStore {
+    public func personID(idHash: Data) async throws -> Int64? {
+        try await writer.read { try Int64.fetchOne($0, sql: "SELECT id FROM people WHERE id_hash = ? ORDER BY id LIMIT 1", arguments: [idHash]) }
+    }
+
+    public func people(ids: [Int64]) async throws -> [Int64: SealedPerson] {
+        guard !ids.isEmpty else { return [:] }
+        return try await writer.read { db in
+            var out: [Int64: SealedPerson] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM people WHERE id IN (SELECT value FROM json_each(?))",
+                                           arguments: [Self.jsonArray(ids)])
+            while let row = try rows.next() { out[row["id"]] = VisitSQL.person(row) }
+            return out
+        }
+    }
+
+    static func jsonArray(_ ids: [Int64]) -> String {
+        "[" + ids.map(String.init).joined(separator: ",") + "]"
+    }
+
+    // MARK: Cases
+
+    public func insertCase(_ c: CaseRecord) async throws -> Int64 {
+        try await writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO cases (person_id, area_code, sample_date, onset_date, confirmed_at, confirmed_day, isolated_at, detected_in,
+                    window_from, window_to, classification, classification_overridden, created_at, created_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [c.personID, c.areaCode, c.sampleDate, c.onsetDate, VisitSQL.seconds(c.confirmedAt), c.confirmedDay,
+                                 c.isolatedAt.map(VisitSQL.seconds), c.detectedIn?.rawValue, VisitSQL.seconds(c.windowFrom),
+                                 VisitSQL.seconds(c.windowTo), c.classification.rawValue, c.classificationOverridden,
+                                 VisitSQL.seconds(c.createdAt), c.createdBy])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func caseRecord(id: Int64) async throws -> CaseRecord? {
+        try await writer.read { try Row.fetchOne($0, sql: "SELECT * FROM cases WHERE id = ?", arguments: [id]).map(Self.caseRecord) }
+    }
+
+    public func cases(personID: Int64) async throws -> [CaseRecord] {
+        try await writer.read { try Row.fetchAll($0, sql: "SELECT * FROM cases WHERE person_id = ? ORDER BY confirmed_at", arguments: [personID]).map(Self.caseRecord) }
+    }
+
+    public func setClassification(caseID: Int64, _ classification: CaseRules.Classification, overridden: Bool) async throws -> CaseRecord? {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE cases SET classification = ?, classification_overridden = ? WHERE id = ?",
+                           arguments: [classification.rawValue, overridden, caseID])
+            return try Row.fetchOne(db, sql: "SELECT * FROM cases WHERE id = ?", arguments: [caseID]).map(Self.caseRecord)
+        }
+    }
+
+    static func caseRecord(_ row: Row) -> CaseRecord {
+        CaseRecord(id: row["id"], personID: row["person_id"], areaCode: row["area_code"], sampleDate: row["sample_date"],
+                   onsetDate: row["onset_date"], confirmedAt: VisitSQL.date(row["confirmed_at"]),
+                   isolatedAt: (row["isolated_at"] as Int64?).map(VisitSQL.date),
+                   detectedIn: (row["detected_in"] as String?).flatMap(CaseRules.Classification.init(rawValue:)),
+                   windowFrom: VisitSQL.date(row["window_from"]), windowTo: VisitSQL.date(row["window_to"]),
+                   classification: CaseRules.Classification(rawValue: row["classification"]) ?? .community,
+                   classificationOverridden: row["classification_overridden"], createdAt: VisitSQL.date(row["created_at"]),
+                   createdBy: row["created_by"])
+    }
+
+    // MARK: Quarantines
+
+    public func setQuarantine(_ q: Quarantine) async throws {
+        try await writer.write { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO quarantines (person_id, since, until, notified_at, case_id, updated_at, updated_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [q.personID, VisitSQL.seconds(q.since), q.until.map(VisitSQL.seconds), q.notifiedAt.map(VisitSQL.seconds),
+                                 q.caseID, VisitSQL.seconds(q.updatedAt), q.updatedBy])
+        }
+    }
+
+    public func quarantines(personIDs: [Int64]) async throws -> [Int64: Quarantine] {
+        guard !personIDs.isEmpty else { return [:] }
+        return try await writer.read { db in
+            var out: [Int64: Quarantine] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM quarantines WHERE person_id IN (SELECT value FROM json_each(?))",
+                                           arguments: [Self.jsonArray(personIDs)])
+            while let row = try rows.next() {
+                out[row["person_id"]] = Quarantine(
+                    personID: row["person_id"], since: VisitSQL.date(row["since"]), until: (row["until"] as Int64?).map(VisitSQL.date),
+                    notifiedAt: (row["notified_at"] as Int64?).map(VisitSQL.date), caseID: row["case_id"],
+                    updatedAt: VisitSQL.date(row["updated_at"]), updatedBy: row["updated_by"])
+            }
+            return out
+        }
+    }
+
+    // MARK: Exposure sites
+
+    public func caseStays(venueID: Int64?, area: String?, since: Date) async throws -> [(caseID: Int64, window: (from: Date, to: Date), visit: Visit, nextCheckin: Date?)] {
+        var filter = ""
+        if venueID != nil { filter += " AND v.venue_id = ?" }
+        if let area {
+            let column = switch area.count {
+            case 2: "province_code"
+            case 3: "district_code"
+            default: "area_code"
+            }
+            filter += " AND v.venue_id IN (SELECT id FROM venues WHERE \(column) = ?)"
+        }
+        let sql = """
+            SELECT c.id AS case_id, c.window_from, c.window_to,
+                   v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source, \(VisitSQL.nextCheckinColumn)
+            FROM cases c JOIN visits v ON v.person_id = c.person_id AND v.checkin_at >= c.window_from - ?2 AND v.checkin_at < c.window_to
+            WHERE c.window_to > ?1\(filter)
+            ORDER BY v.checkin_at
+            """
+        return try await writer.read { db in
+            var arguments: StatementArguments = [VisitSQL.seconds(since), Int64(Stay.maximum)]
+            if let venueID { arguments += [venueID] }
+            if let area { arguments += [area] }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                (row["case_id"], (VisitSQL.date(row["window_from"]), VisitSQL.date(row["window_to"])), VisitSQL.visit(row), VisitSQL.nextCheckin(row))
+            }
+        }
+    }
+
+    // MARK: Audit
+
+    public func appendAudit(_ e: AuditEntry) async throws -> Int64 {
+        try await writer.write { db in
+            try db.execute(sql: "INSERT INTO audit (at, token_id, role, label, action, case_id, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [VisitSQL.seconds(e.at), e.tokenID, e.role.rawValue, e.label, e.action, e.caseID, e.reason, e.detail])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func audit(since: Date, caseID: Int64?, limit: Int) async throws -> [AuditEntry] {
+        try await writer.read { db in
+            let rows: [Row]
+            if let caseID {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE case_id = ? AND at >= ? ORDER BY id DESC LIMIT ?",
+                                        arguments: [caseID, VisitSQL.seconds(since), limit])
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE at >= ? ORDER BY id DESC LIMIT ?",
+                                        arguments: [VisitSQL.seconds(since), limit])
+            }
+            return rows.map { r in
+                AuditEntry(id: r["id"], at: VisitSQL.date(r["at"]), tokenID: r["token_id"], role: Role(rawValue: r["role"]) ?? .admin,
+                           label: r["label"], action: r["action"], caseID: r["case_id"], reason: r["reason"], detail: r["detail"])
+            }
+        }
+    }
+}
