@@ -43,7 +43,7 @@ let package = Package(
             "TruyVetApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "truyvet-bench", dependencies: ["TruyVetApp", "TruyVetQR"]),
+        .executableTarget(name: "truyvet-bench", dependencies: ["TruyVetApp", "TruyVetCore", "TruyVetQR"]),
 
         // Helpers for tests: run zbarimg, pdftoppm, pdftotext on what the product renders.
         .target(name: "TruyVetTestSupport", dependencies: ["TruyVetCore"], path: "Tests/Support"),

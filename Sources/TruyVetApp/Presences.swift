@@ -9,14 +9,23 @@ public struct StorePresences: PresenceSource {
         self.app = app
     }
 
-    public func presences(person: Int64, from: Date, to: Date) async throws -> [Presence] {
-        try await app.presences(try await app.store.stays(personID: person, checkinFrom: from.addingTimeInterval(-Stay.maximum), checkinTo: to))
-            .filter { $0.end > from }
+    public func presences(people ranges: [StayRange]) async throws -> [[Presence]] {
+        try await read(byVenue: false, ranges)
     }
 
-    public func presences(venue: Int64, from: Date, to: Date) async throws -> [Presence] {
-        try await app.presences(try await app.store.stays(venueID: venue, checkinFrom: from.addingTimeInterval(-Stay.maximum), checkinTo: to))
-            .filter { $0.end > from }
+    public func presences(venues ranges: [StayRange]) async throws -> [[Presence]] {
+        try await read(byVenue: true, ranges)
+    }
+
+    /// Visits that overlap [from, to) checked in at most `Stay.maximum` before `from`.
+    private func read(byVenue: Bool, _ ranges: [StayRange]) async throws -> [[Presence]] {
+        let stays = try await app.store.stays(byVenue: byVenue, ranges: ranges.map { StayRange(id: $0.id, from: $0.from.addingTimeInterval(-Stay.maximum), to: $0.to) })
+        var out: [[Presence]] = []
+        out.reserveCapacity(ranges.count)
+        for (range, list) in zip(ranges, stays) {
+            out.append(try await app.presences(list).filter { $0.end > range.from })
+        }
+        return out
     }
 }
 

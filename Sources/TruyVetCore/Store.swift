@@ -1,5 +1,17 @@
 import Foundation
 
+/// A venue's or a person's visits with check-in in [from, to).
+public struct StayRange: Sendable {
+    public let id: Int64
+    public let from: Date
+    public let to: Date
+    public init(id: Int64, from: Date, to: Date) {
+        self.id = id
+        self.from = from
+        self.to = to
+    }
+}
+
 /// Everything the product keeps, behind one protocol: SQLite now (TruyVetStore), PostgreSQL later.
 public protocol Store: Sendable {
     // Areas
@@ -58,11 +70,10 @@ public protocol Store: Sendable {
     /// Inserts the person or refreshes their name and ID number; returns their id.
     func upsertPerson(_ person: SealedPerson) async throws -> Int64
 
-    /// Visits (with the same person's next check-in) whose check-in is in [checkinFrom, checkinTo): of one venue, or of
-    /// one person. Stays never exceed `Stay.maximum`, so callers widen `checkinFrom` by it and get an index range scan.
-    func stays(venueID: Int64, checkinFrom: Date, checkinTo: Date) async throws -> [(visit: Visit, nextCheckin: Date?)]
-    func stays(personID: Int64, checkinFrom: Date, checkinTo: Date) async throws -> [(visit: Visit, nextCheckin: Date?)]
-
+    /// Visits (with the same person's next check-in) whose check-in is in [checkinFrom, checkinTo), for each range: of a
+    /// venue (`byVenue`) or of a person, answers in the order asked, read in one transaction. Stays never exceed
+    /// `Stay.maximum`, so callers widen `checkinFrom` by it and get index range scans.
+    func stays(byVenue: Bool, ranges: [StayRange]) async throws -> [[(visit: Visit, nextCheckin: Date?)]]
     func personID(idHash: Data) async throws -> Int64?
     func people(ids: [Int64]) async throws -> [Int64: SealedPerson]
 

@@ -51,12 +51,18 @@ public struct Contact: Sendable, Equatable {
     public var longestMinutes: Double { exposures.map(\.minutes).max() ?? 0 }
 }
 
-/// Where the tracer reads presences from (the store answers; tests give arrays).
+/// Where the tracer reads presences from (the store answers; tests give arrays). Asked in batches, one per tier.
 public protocol PresenceSource: Sendable {
-    /// The person's presences that overlap [from, to).
-    func presences(person: Int64, from: Date, to: Date) async throws -> [Presence]
-    /// Presences at the venue that overlap [from, to).
-    func presences(venue: Int64, from: Date, to: Date) async throws -> [Presence]
+    /// For each range: that person's presences overlapping [from, to), answers in the order asked.
+    func presences(people: [StayRange]) async throws -> [[Presence]]
+    /// For each range: presences at that venue overlapping [from, to), answers in the order asked.
+    func presences(venues: [StayRange]) async throws -> [[Presence]]
+}
+
+extension PresenceSource {
+    public func presences(person: Int64, from: Date, to: Date) async throws -> [Presence] {
+        try await presences(people: [StayRange(id: person, from: from, to: to)])[0]
+    }
 }
 
 /// The overlap rules of contact tracing: the one engine every query uses.
@@ -115,17 +121,41 @@ public enum Overlap {
                              quarantineStarts: ([Int64]) async throws -> [Int64: Date] = { _ in [:] }) async throws -> [Contact] {
         var found: [Int64: Contact] = [:]
         var frontier: [(person: Int64, from: Date, to: Date)] = [(person, window.from, window.to)]
+        let buffer = rules.bufferMinutes * 60
         for tier in Tier.allCases.prefix(max(0, min(degree, 3))) {
+            // The presences of this tier's sources, clipped to their windows, by venue.
+            let owns = try await source.presences(people: frontier.map { StayRange(id: $0.person, from: $0.from, to: $0.to) })
+            var sourcesByVenue: [Int64: [Presence]] = [:]
+            for (origin, list) in zip(frontier, owns) {
+                for visit in clip(list, from: origin.from, to: origin.to) { sourcesByVenue[visit.venueID, default: []].append(visit) }
+            }
+            // One read per venue and stretch of time: source visits whose reaches overlap are merged.
+            var ranges: [StayRange] = []
+            for venue in sourcesByVenue.keys.sorted() {
+                sourcesByVenue[venue]!.sort { ($0.start, $0.visitID) < ($1.start, $1.visitID) }
+                var stretch: (from: Date, to: Date)?
+                for visit in sourcesByVenue[venue]! {
+                    let reach = visit.end.addingTimeInterval(buffer)
+                    if let s = stretch, visit.start <= s.to {
+                        stretch = (s.from, max(s.to, reach))
+                    } else {
+                        if let s = stretch { ranges.append(StayRange(id: venue, from: s.from, to: s.to)) }
+                        stretch = (visit.start, reach)
+                    }
+                }
+                if let s = stretch { ranges.append(StayRange(id: venue, from: s.from, to: s.to)) }
+            }
+            var candidatesByVenue: [Int64: [Presence]] = [:]
+            for (range, list) in zip(ranges, try await source.presences(venues: ranges)) {
+                candidatesByVenue[range.id, default: []] += list
+            }
             var exposures: [Int64: [Exposure]] = [:]
-            for origin in frontier {
-                let own = clip(try await source.presences(person: origin.person, from: origin.from, to: origin.to),
-                               from: origin.from, to: origin.to)
-                for visit in own {
-                    let reach = visit.end.addingTimeInterval(rules.bufferMinutes * 60)
-                    for candidate in try await source.presences(venue: visit.venueID, from: visit.start, to: reach) {
-                        guard candidate.personID != person, found[candidate.personID] == nil,
-                              let e = exposure(of: candidate, to: visit, rules: rules) else { continue }
-                        exposures[candidate.personID, default: []].append(e)
+            for (venue, sources) in sourcesByVenue {
+                var seen = Set<Int64>()
+                let candidates = (candidatesByVenue[venue] ?? []).filter { seen.insert($0.visitID).inserted && $0.personID != person && found[$0.personID] == nil }
+                for visit in sources {
+                    for candidate in candidates {
+                        if let e = exposure(of: candidate, to: visit, rules: rules) { exposures[candidate.personID, default: []].append(e) }
                     }
                 }
             }

@@ -296,21 +296,17 @@ extension SQLiteStore {
         }
     }
 
-    public func stays(venueID: Int64, checkinFrom: Date, checkinTo: Date) async throws -> [(visit: Visit, nextCheckin: Date?)] {
-        try await stays(column: "venue_id", id: venueID, from: checkinFrom, to: checkinTo)
-    }
-
-    public func stays(personID: Int64, checkinFrom: Date, checkinTo: Date) async throws -> [(visit: Visit, nextCheckin: Date?)] {
-        try await stays(column: "person_id", id: personID, from: checkinFrom, to: checkinTo)
-    }
-
-    private func stays(column: String, id: Int64, from: Date, to: Date) async throws -> [(visit: Visit, nextCheckin: Date?)] {
-        try await writer.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source, \(VisitSQL.nextCheckinColumn)
-                FROM visits v WHERE v.\(column) = ? AND v.checkin_at >= ? AND v.checkin_at < ?
-                """, arguments: [id, VisitSQL.seconds(from), VisitSQL.seconds(to)])
-            .map { (VisitSQL.visit($0), VisitSQL.nextCheckin($0)) }
+    public func stays(byVenue: Bool, ranges: [StayRange]) async throws -> [[(visit: Visit, nextCheckin: Date?)]] {
+        let sql = """
+            SELECT v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source, \(VisitSQL.nextCheckinColumn)
+            FROM visits v WHERE v.\(byVenue ? "venue_id" : "person_id") = ? AND v.checkin_at >= ? AND v.checkin_at < ?
+            """
+        return try await writer.read { db in
+            let statement = try db.cachedStatement(sql: sql)
+            return try ranges.map { r in
+                try Row.fetchAll(statement, arguments: [r.id, VisitSQL.seconds(r.from), VisitSQL.seconds(r.to)])
+                    .map { (VisitSQL.visit($0), VisitSQL.nextCheckin($0)) }
+            }
         }
     }
 

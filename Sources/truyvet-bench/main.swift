@@ -1,18 +1,62 @@
 import Foundation
+import TruyVetApp
+import TruyVetCore
 import TruyVetQR
 
 /// Benchmarks that print figures (they assert nothing: speed is measured here, behaviour in the tests).
-/// Usage: truyvet-bench posters
+/// Usage: truyvet-bench posters [png|svg|pdf] | truyvet-bench trace DATA_DIR
 @main
 struct Bench {
-    static func main() throws {
+    static func main() async throws {
         let args = CommandLine.arguments.dropFirst()
         switch args.first {
         case "posters": try posters(only: args.dropFirst().first)
+        case "trace" where args.count == 2: try await trace(dataDir: args.last!)
         default:
-            FileHandle.standardError.write(Data("usage: truyvet-bench posters\n".utf8))
+            FileHandle.standardError.write(Data("usage: truyvet-bench posters [png|svg|pdf] | truyvet-bench trace DATA_DIR\n".utf8))
             exit(2)
         }
+    }
+
+    /// F1 and degree-2 latency of the overlap engine on the store (what a contacts query does before it decrypts
+    /// names), over the preloaded bench cases (ids 1–1000).
+    static func trace(dataDir: String) async throws {
+        var config = try AppConfig.fromEnvironment()
+        config.dataDir = dataDir
+        let app = try await TruyVet.open(config: config)
+        let visits = try await app.store.visitCount()
+        var cases: [CaseRecord] = []
+        for id in Int64(1)...1000 { if let c = try await app.store.caseRecord(id: id) { cases.append(c) } }
+        guard !cases.isEmpty else { print("no bench cases: preload with scripts/bench.d/trace-cases.sql"); exit(1) }
+        let clock = ContinuousClock()
+        func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+        func run(_ c: CaseRecord, degree: Int) async throws -> (ms: Double, contacts: Int, visits: Int) {
+            let source = StorePresences(app: app)
+            let store = app.store
+            var found = 0, own = 0
+            let elapsed = try await clock.measure {
+                own = try await source.presences(person: c.personID, from: c.windowFrom, to: c.windowTo).count
+                found = try await Overlap.trace(person: c.personID, window: (c.windowFrom, c.windowTo), degree: degree, rules: app.config.overlap,
+                                                source: source, quarantineStarts: { try await store.quarantines(personIDs: $0).mapValues(\.since) }).count
+            }
+            return (ms(elapsed), found, own)
+        }
+        func report(_ label: String, _ runs: [(ms: Double, contacts: Int, visits: Int)], target: String) {
+            let t = runs.map(\.ms).sorted()
+            let pick = { (q: Double) in t[min(t.count - 1, Int(Double(t.count) * q))] }
+            let visitsInWindow = runs.map(\.visits)
+            print(String(format: "  %@ %4d cases (%d–%d visits in window, %.0f contacts on average): p50 %.2f ms, p99 %.2f ms, max %.2f ms  (%@)",
+                         label, runs.count, visitsInWindow.min() ?? 0, visitsInWindow.max() ?? 0,
+                         Double(runs.map(\.contacts).reduce(0, +)) / Double(runs.count), pick(0.5), pick(0.99), t.last ?? 0, target))
+        }
+        print("trace: SQLite store with \(visits) visits; \(cases.count) cases; warm-up pass first")
+        for c in cases.prefix(100) { _ = try await run(c, degree: 1) }
+        var f1: [(ms: Double, contacts: Int, visits: Int)] = []
+        for c in cases { f1.append(try await run(c, degree: 1)) }
+        report("F1:      ", f1, target: "target p99 ≤ 10 ms")
+        var f2: [(ms: Double, contacts: Int, visits: Int)] = []
+        for c in cases.prefix(300) { f2.append(try await run(c, degree: 2)) }
+        report("degree 2:", f2, target: "target p99 ≤ 200 ms")
     }
 
     /// Runs `body` repeatedly for about `seconds` and returns operations per second.

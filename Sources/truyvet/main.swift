@@ -32,8 +32,8 @@ func fail(_ error: any Error) -> ExitCode {
 }
 
 /// Unbuffered, so the one-time admin token reaches a log file or journal at once.
-func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+func say(_ line: String, terminator: String = "\n") {
+    FileHandle.standardOutput.write(Data((line + terminator).utf8))
 }
 
 func write(_ bytes: [UInt8], to path: String) throws {
@@ -47,7 +47,7 @@ struct TruyVetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "truyvet",
         abstract: "QR check-in and contact tracing.",
-        subcommands: [Serve.self, Areas.self, VenueCommand.self, PosterCommand.self, Posters.self, TokenCommand.self, Keys.self, ImportCommand.self],
+        subcommands: [Serve.self, Areas.self, VenueCommand.self, PosterCommand.self, Posters.self, TokenCommand.self, Keys.self, ImportCommand.self, Demo.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -252,6 +252,44 @@ struct ImportCommand: AsyncParsableCommand {
                 for r in report.rejected { print("  line \(r.line)\(r.field.map { " (\($0))" } ?? ""): \(r.reason)") }
             } catch { throw fail(error) }
         }
+    }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fill an empty store with example data: Bắc Kạn venues, three weeks of visits, a few cases; prints tokens to try the API.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Last day of visits, YYYY-MM-DD (three weeks end there).") var lastDay = "2021-11-21"
+    @Option(help: "Seed: the same seed gives the same data.") var seed: UInt64 = 2021
+
+    func run() async throws {
+        do {
+            let app = try await global.open()
+            let summary = try await app.fillDemo(seed: seed, lastDay: lastDay) { step in
+                FileHandle.standardError.write(Data("\r\u{1B}[K… \(step)".utf8))
+            }
+            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+            say("Demo data: \(summary.venues) venues in Bắc Kạn, \(summary.people) people, \(summary.visits) visits from \(summary.firstDay) to \(summary.lastDay).")
+            say("Cases (outbreak in Phường Đức Xuân, \(summary.hotCommune)):")
+            for c in summary.cases {
+                say("  case \(c.id): confirmed \(Instant.format(c.confirmedAt)), commune \(c.areaCode), \(c.classification.rawValue)")
+            }
+            var env = """
+                export TRUYVET_TRACER_TOKEN=\(summary.tracerToken)
+                export TRUYVET_HEALTH_TOKEN=\(summary.healthToken)
+
+                """
+            if let k = summary.karaoke {
+                say("Karaoke venue: \(k.venue.name), id \(k.venue.id)")
+                env += "export TRUYVET_VENUE_ID=\(k.venue.id)\nexport TRUYVET_VENUE_TOKEN=\(k.managementToken)\n"
+            }
+            let path = (app.config.dataDir as NSString).appendingPathComponent("demo.env")
+            guard FileManager.default.createFile(atPath: path, contents: Data(env.utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw AppError.invalid("data-dir", "cannot write \(path)")
+            }
+            say("Tokens (also in \(path); `source` it):")
+            say(env, terminator: "")
+        } catch { throw fail(error) }
     }
 }
 

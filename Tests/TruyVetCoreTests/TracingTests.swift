@@ -6,11 +6,11 @@ import TruyVetTestSupport
 /// Presences in memory, answered by filtering: what the store does with its indexes.
 struct ArraySource: PresenceSource {
     let all: [Presence]
-    func presences(person: Int64, from: Date, to: Date) async throws -> [Presence] {
-        all.filter { $0.personID == person && $0.end > from && $0.start < to }
+    func presences(people: [StayRange]) async throws -> [[Presence]] {
+        people.map { r in all.filter { $0.personID == r.id && $0.end > r.from && $0.start < r.to } }
     }
-    func presences(venue: Int64, from: Date, to: Date) async throws -> [Presence] {
-        all.filter { $0.venueID == venue && $0.end > from && $0.start < to }
+    func presences(venues: [StayRange]) async throws -> [[Presence]] {
+        venues.map { r in all.filter { $0.venueID == r.id && $0.end > r.from && $0.start < r.to } }
     }
 }
 

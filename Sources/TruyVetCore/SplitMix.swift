@@ -1,4 +1,4 @@
-/// A small deterministic generator, so every failure names a seed that reproduces it.
+/// A small deterministic generator (SplitMix64): tests name the seed that reproduces a failure; the demo data is the same on every machine.
 public struct SplitMix: RandomNumberGenerator {
     public var state: UInt64
     public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
