@@ -38,7 +38,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], resources: [.copy("Resources/level-rules.json"), .copy("Resources/measures.json")]),
         .executableTarget(name: "truyvet", dependencies: [
             "TruyVetApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -247,8 +247,8 @@ extension TruyVet {
     public func exposureSites(area: String?, venueID: Int64?, since: Date) async throws -> [ExposureSite] {
         let rows = try await store.caseStays(venueID: venueID, area: area, since: since)
         var clipped: [Presence] = []
-        for (row, presence) in zip(rows, try await presences(rows.map { ($0.visit, $0.nextCheckin) })) {
-            clipped += Overlap.clip([presence], from: max(row.window.from, since), to: row.window.to)
+        for row in rows {
+            clipped += Overlap.clip([row.stay.presence], from: max(row.window.from, since), to: row.window.to)
         }
         return try await sites(clipped)
     }

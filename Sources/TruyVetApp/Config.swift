@@ -32,6 +32,12 @@ public struct AppConfig: Sendable {
     public var overlap = Overlap.Rules(minOverlapByCategory: Overlap.Rules.enclosedCategories)
     /// `TRUYVET_QUARANTINE_DAYS`: how long a recorded quarantine lasts when the tracer gives no end. Default 14.
     public var quarantineDays = 14
+    /// `TRUYVET_LEVEL_RULES`: a JSON file of level rule sets replacing the bundled default;
+    /// `TRUYVET_LEVEL_RULES_PROVINCES`: `06=/path/bac-kan.json,01=/path/ha-noi.json`, per-province replacements.
+    public var levelRulesFile: String?
+    public var provinceLevelRules: [String: String] = [:]
+    /// `TRUYVET_MEASURES`: a JSON measures table replacing the bundled one.
+    public var measuresFile: String?
     /// The time source of rate limits and burst detection (tests pin it).
     public var clock: @Sendable () -> Date = { Date() }
 
@@ -74,10 +80,52 @@ public struct AppConfig: Sendable {
         if let n = try number("TRUYVET_MIN_OVERLAP_MINUTES", 0...1440) { c.overlap.minOverlapMinutes = Double(n) }
         if let n = try number("TRUYVET_ONWARD_DAYS", 1...60) { c.overlap.onwardDays = Double(n) }
         if let n = try number("TRUYVET_QUARANTINE_DAYS", 1...60) { c.quarantineDays = n }
+        if let v = env["TRUYVET_LEVEL_RULES"], !v.isEmpty { c.levelRulesFile = v }
+        if let v = env["TRUYVET_MEASURES"], !v.isEmpty { c.measuresFile = v }
+        if let v = env["TRUYVET_LEVEL_RULES_PROVINCES"], !v.isEmpty {
+            for item in v.split(separator: ",") {
+                let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, parts[0].count == 2, parts[0].allSatisfy(\.isNumber) else {
+                    throw .invalid("TRUYVET_LEVEL_RULES_PROVINCES", "TRUYVET_LEVEL_RULES_PROVINCES must be PROVINCE=FILE pairs separated by commas, e.g. 06=/etc/truyvet/bac-kan.json")
+                }
+                c.provinceLevelRules[parts[0]] = parts[1]
+            }
+        }
         if let v = env["TRUYVET_MIN_OVERLAP_BY_CATEGORY"] {
             c.overlap.minOverlapByCategory = try Self.categoryMinutes(v, field: "TRUYVET_MIN_OVERLAP_BY_CATEGORY")
         }
         return c
+    }
+
+    /// The level rule book: the bundled default (or `levelRulesFile`), with per-province replacements.
+    public func levelRuleBook() throws -> LevelRuleBook {
+        func load(_ path: String?, field: String, resource: String) throws -> Data {
+            if let path {
+                guard let data = FileManager.default.contents(atPath: path) else { throw AppError.invalid(field, "cannot read \(path)") }
+                return data
+            }
+            guard let url = Bundle.module.url(forResource: resource, withExtension: "json") else {
+                throw AppError(.unavailable, code: "missing_resource", message: "the bundled \(resource).json is missing from this build")
+            }
+            return try Data(contentsOf: url)
+        }
+        let standard = try LevelRuleBook.parse(try load(levelRulesFile, field: "TRUYVET_LEVEL_RULES", resource: "level-rules"), field: "TRUYVET_LEVEL_RULES")
+        var provinces: [String: [LevelRuleSet]] = [:]
+        for (code, path) in provinceLevelRules {
+            provinces[code] = try LevelRuleBook.parse(try load(path, field: "TRUYVET_LEVEL_RULES_PROVINCES", resource: ""), field: "TRUYVET_LEVEL_RULES_PROVINCES")
+        }
+        return try LevelRuleBook(standard: standard, provinces: provinces)
+    }
+
+    public func measureTable() throws -> MeasureTable {
+        if let measuresFile {
+            guard let data = FileManager.default.contents(atPath: measuresFile) else { throw AppError.invalid("TRUYVET_MEASURES", "cannot read \(measuresFile)") }
+            return try MeasureTable.parse(data, field: "TRUYVET_MEASURES")
+        }
+        guard let url = Bundle.module.url(forResource: "measures", withExtension: "json") else {
+            throw AppError(.unavailable, code: "missing_resource", message: "the bundled measures.json is missing from this build")
+        }
+        return try MeasureTable.parse(try Data(contentsOf: url), field: "measures.json")
     }
 
     /// `category=minutes,...` (empty: no category has its own minimum).

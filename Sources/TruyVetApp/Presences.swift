@@ -23,24 +23,8 @@ public struct StorePresences: PresenceSource {
         var out: [[Presence]] = []
         out.reserveCapacity(ranges.count)
         for (range, list) in zip(ranges, stays) {
-            out.append(try await app.presences(list).filter { $0.end > range.from })
+            out.append(list.map(\.presence).filter { $0.end > range.from })
         }
         return out
-    }
-}
-
-extension TruyVet {
-    /// Stored visits as presences: each with its effective end (`Stay`, the venue's default stay) and venue category.
-    public func presences(_ stays: [(visit: Visit, nextCheckin: Date?)]) async throws -> [Presence] {
-        var result: [Presence] = []
-        result.reserveCapacity(stays.count)
-        for (visit, next) in stays {
-            let venue = try await store.venue(id: visit.venueID)
-            let end = Stay.effectiveEnd(checkin: visit.checkinAt, checkout: visit.checkoutAt,
-                                        defaultStayMinutes: venue?.defaultStayMinutes ?? VenueRegistration.defaultStay, nextCheckin: next)
-            result.append(Presence(visitID: visit.id, personID: visit.personID, venueID: visit.venueID, start: visit.checkinAt, end: end,
-                                   category: venue?.category ?? .other))
-        }
-        return result
     }
 }

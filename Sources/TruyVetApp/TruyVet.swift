@@ -10,14 +10,19 @@ public struct TruyVet: Sendable {
     public let keyring: SigningKeyring
     public let config: AppConfig
     public let cipher: PersonalDataCipher
+    /// The epidemic-level rule sets and the measures table (bundled defaults, or the files configuration names).
+    public let levelRules: LevelRuleBook
+    public let measures: MeasureTable
     private let adminTokenHash: [UInt8]?
 
-    public init(store: any Store, keyring: SigningKeyring, dataKey: SymmetricKey, config: AppConfig) {
+    public init(store: any Store, keyring: SigningKeyring, dataKey: SymmetricKey, config: AppConfig) throws {
         self.store = store
         self.keyring = keyring
         self.config = config
         self.cipher = PersonalDataCipher(dataKey: dataKey)
         self.adminTokenHash = config.adminToken.map(BearerToken.hash)
+        self.levelRules = try config.levelRuleBook()
+        self.measures = try config.measureTable()
     }
 
     /// Opens the data directory: database (migrated), keys, and the bundled areas on first start.
@@ -25,7 +30,7 @@ public struct TruyVet: Sendable {
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let database = try AppDatabase.open(path: try config.sqlitePath())
-        let app = TruyVet(store: SQLiteStore(database), keyring: try KeyFile.signingKeyring(config: config),
+        let app = try TruyVet(store: SQLiteStore(database), keyring: try KeyFile.signingKeyring(config: config),
                           dataKey: try KeyFile.dataKey(config: config), config: config)
         try await app.loadBundledAreasIfEmpty()
         return app

@@ -126,3 +126,44 @@ public enum Instant {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 }
+
+/// A local calendar day in Vietnam (`YYYY-MM-DD`), as a day number for arithmetic.
+public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// Days since 1970-01-01.
+    public let number: Int
+
+    public init(number: Int) { self.number = number }
+
+    /// Strict `YYYY-MM-DD`; nil otherwise.
+    public init?(_ text: String) {
+        let b = Array(text.utf8)
+        guard b.count == 10, b[4] == 0x2D, b[7] == 0x2D else { return nil }
+        func n(_ r: Range<Int>) -> Int? {
+            var v = 0
+            for k in r { guard b[k] >= 0x30 && b[k] <= 0x39 else { return nil }; v = v * 10 + Int(b[k] - 0x30) }
+            return v
+        }
+        guard let y = n(0..<4), let m = n(5..<7), let d = n(8..<10), (1...12).contains(m), d >= 1, d <= Instant.daysIn(month: m, year: y) else { return nil }
+        number = Instant.daysFromCivil(y, m, d)
+    }
+
+    public static func parse(_ text: String, field: String) throws(AppError) -> Day {
+        guard let day = Day(text) else { throw .invalid(field, "\(field) must be a date YYYY-MM-DD, got '\(text)'") }
+        return day
+    }
+
+    /// The local day of an instant.
+    public init(_ date: Date) {
+        let t = Int(date.timeIntervalSince1970.rounded(.down)) + Instant.offset
+        number = t >= 0 ? t / 86400 : (t - 86399) / 86400
+    }
+
+    public func adding(_ days: Int) -> Day { Day(number: number + days) }
+    /// 00:00 of this day in Vietnam.
+    public var start: Date { Date(timeIntervalSince1970: TimeInterval(number * 86400 - Instant.offset)) }
+    public var description: String {
+        let (y, m, d) = Instant.civilFromDays(number)
+        return String(format: "%04d-%02d-%02d", y, m, d)
+    }
+    public static func < (a: Day, b: Day) -> Bool { a.number < b.number }
+}

@@ -73,7 +73,7 @@ public protocol Store: Sendable {
     /// Visits (with the same person's next check-in) whose check-in is in [checkinFrom, checkinTo), for each range: of a
     /// venue (`byVenue`) or of a person, answers in the order asked, read in one transaction. Stays never exceed
     /// `Stay.maximum`, so callers widen `checkinFrom` by it and get index range scans.
-    func stays(byVenue: Bool, ranges: [StayRange]) async throws -> [[(visit: Visit, nextCheckin: Date?)]]
+    func stays(byVenue: Bool, ranges: [StayRange]) async throws -> [[StayRow]]
     func personID(idHash: Data) async throws -> Int64?
     func people(ids: [Int64]) async throws -> [Int64: SealedPerson]
 
@@ -88,9 +88,22 @@ public protocol Store: Sendable {
     func quarantines(personIDs: [Int64]) async throws -> [Int64: Quarantine]
     /// Visits of cases inside their infectious windows' reach (check-in in [window start − 24 h, window end)), for cases
     /// whose window ends after `since`: at one venue, or at venues of one area (commune, district or province code).
-    func caseStays(venueID: Int64?, area: String?, since: Date) async throws -> [(caseID: Int64, window: (from: Date, to: Date), visit: Visit, nextCheckin: Date?)]
+    func caseStays(venueID: Int64?, area: String?, since: Date) async throws -> [(caseID: Int64, window: (from: Date, to: Date), stay: StayRow)]
     /// Appends to the audit log (which nothing can change or delete) and returns the entry's id.
     func appendAudit(_ entry: AuditEntry) async throws -> Int64
     /// Newest first.
     func audit(since: Date, caseID: Int64?, limit: Int) async throws -> [AuditEntry]
+
+    // Epidemic levels
+    func allAreas() async throws -> [Area]
+    func setPopulation(code: String, population: Int) async throws
+    /// Community cases by area and day, for days in `days` (traced + reported).
+    func communityCases(days: ClosedRange<Day>) async throws -> [String: [Day: Int]]
+    /// Sets the reported community cases of an area on a day (a second report for the same day replaces the first).
+    func setReportedCases(code: String, day: Day, count: Int) async throws
+    /// Merges the given figures into the area's row for that day (nil fields keep what is stored).
+    func setWeekFigures(code: String, day: Day, _ figures: WeekFigures, by: String, at: Date) async throws
+    func weekFigures(days: ClosedRange<Day>) async throws -> [String: [Day: WeekFigures]]
+    func addAnnouncement(_ a: Announcement) async throws -> Int64
+    func announcements(codes: [String]) async throws -> [String: [Announcement]]
 }

@@ -20,6 +20,29 @@ public struct Presence: Sendable, Equatable, Hashable {
     }
 }
 
+/// A stored visit with what its effective end needs: the person's next check-in, the venue's default stay and category.
+public struct StayRow: Sendable {
+    public let visit: Visit
+    public let nextCheckin: Date?
+    public let defaultStayMinutes: Int
+    public let category: VenueCategory
+
+    public init(visit: Visit, nextCheckin: Date?, defaultStayMinutes: Int, category: VenueCategory) {
+        self.visit = visit
+        self.nextCheckin = nextCheckin
+        self.defaultStayMinutes = defaultStayMinutes
+        self.category = category
+    }
+
+    /// The visit as a presence, ending at its effective end (`Stay`).
+    public var presence: Presence {
+        Presence(visitID: visit.id, personID: visit.personID, venueID: visit.venueID, start: visit.checkinAt,
+                 end: Stay.effectiveEnd(checkin: visit.checkinAt, checkout: visit.checkoutAt, defaultStayMinutes: defaultStayMinutes,
+                                        nextCheckin: nextCheckin),
+                 category: category)
+    }
+}
+
 /// One reason a person is a contact: co-presence with `through` (the case, or an F1/F2) at a venue.
 public struct Exposure: Sendable, Equatable, Hashable {
     /// The contact's presence, and the presence (clipped to its window) of the person they were exposed to.

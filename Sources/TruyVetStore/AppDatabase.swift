@@ -145,7 +145,6 @@ public final class AppDatabase: Sendable {
                 );
                 CREATE INDEX cases_person ON cases(person_id);
                 CREATE INDEX cases_window_to ON cases(window_to);
-                CREATE INDEX cases_day_area ON cases(confirmed_day, area_code);
 
                 CREATE TABLE quarantines (
                     person_id INTEGER PRIMARY KEY,
@@ -173,6 +172,57 @@ public final class AppDatabase: Sendable {
                 CREATE INDEX audit_case ON audit(case_id, at);
                 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                """)
+        }
+        migrator.registerMigration("v5: community case counts, weekly figures, announcements") { db in
+            // Community cases per commune and local day: traced ones kept by triggers on `cases`, reported ones set by
+            // health offices (any area level). The level calculator reads these, never the cases themselves.
+            try db.execute(sql: """
+                CREATE TABLE community_cases (
+                    day TEXT NOT NULL,
+                    area_code TEXT NOT NULL,
+                    traced INTEGER NOT NULL DEFAULT 0,
+                    reported INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (day, area_code)
+                ) WITHOUT ROWID;
+                INSERT INTO community_cases (day, area_code, traced)
+                    SELECT confirmed_day, area_code, COUNT(*) FROM cases WHERE classification = 'community' GROUP BY 1, 2;
+                CREATE TRIGGER cases_counted AFTER INSERT ON cases WHEN NEW.classification = 'community' BEGIN
+                    INSERT INTO community_cases (day, area_code, traced) VALUES (NEW.confirmed_day, NEW.area_code, 1)
+                    ON CONFLICT (day, area_code) DO UPDATE SET traced = traced + 1;
+                END;
+                CREATE TRIGGER cases_recounted AFTER UPDATE OF classification, area_code, confirmed_day ON cases BEGIN
+                    UPDATE community_cases SET traced = traced - 1
+                    WHERE OLD.classification = 'community' AND day = OLD.confirmed_day AND area_code = OLD.area_code;
+                    INSERT INTO community_cases (day, area_code, traced) SELECT NEW.confirmed_day, NEW.area_code, 1
+                    WHERE NEW.classification = 'community'
+                    ON CONFLICT (day, area_code) DO UPDATE SET traced = traced + 1;
+                END;
+                CREATE TRIGGER cases_uncounted AFTER DELETE ON cases WHEN OLD.classification = 'community' BEGIN
+                    UPDATE community_cases SET traced = traced - 1 WHERE day = OLD.confirmed_day AND area_code = OLD.area_code;
+                END;
+
+                CREATE TABLE area_weeks (
+                    code TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    adult_first_dose REAL CHECK (adult_first_dose BETWEEN 0 AND 100),
+                    older_fully_vaccinated REAL CHECK (older_fully_vaccinated BETWEEN 0 AND 100),
+                    capacity_met INTEGER,
+                    updated_at INTEGER NOT NULL,
+                    updated_by TEXT NOT NULL,
+                    PRIMARY KEY (day, code)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE announcements (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 4),
+                    announced_at INTEGER NOT NULL,
+                    effective_from INTEGER NOT NULL,
+                    announced_by TEXT NOT NULL
+                );
+                CREATE INDEX announcements_code ON announcements(code, announced_at);
                 """)
         }
         return migrator

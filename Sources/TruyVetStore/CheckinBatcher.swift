@@ -58,11 +58,18 @@ enum VisitSQL {
     static func date(_ seconds: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(seconds)) }
 
     /// The same person's next check-in after visit `v` (a later visit in the same second counts), as `next_checkin`.
+    /// (A range seek on `visits_person_time`: check-ins from the visit's own second on, minus itself and earlier ids.)
     static let nextCheckinColumn = """
-        (SELECT MIN(n.checkin_at) FROM visits n WHERE n.person_id = v.person_id
-          AND (n.checkin_at > v.checkin_at OR (n.checkin_at = v.checkin_at AND n.id > v.id))) AS next_checkin
+        (SELECT MIN(n.checkin_at) FROM visits n WHERE n.person_id = v.person_id AND n.checkin_at >= v.checkin_at
+          AND NOT (n.checkin_at = v.checkin_at AND n.id <= v.id)) AS next_checkin
         """
     static func nextCheckin(_ row: Row) -> Date? { (row["next_checkin"] as Int64?).map(date) }
+
+    /// A row with the visit, `next_checkin`, and the venue's `default_stay_minutes` and `category`.
+    static func stay(_ row: Row) -> StayRow {
+        StayRow(visit: visit(row), nextCheckin: nextCheckin(row), defaultStayMinutes: row["default_stay_minutes"],
+                category: VenueCategory(rawValue: row["category"]) ?? .other)
+    }
 
     static func checkin(_ r: CheckinRequest, _ db: Database) throws -> CheckinOutcome {
         let keyHash: Data? = r.idempotencyKey.map { key in

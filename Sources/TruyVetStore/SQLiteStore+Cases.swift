@@ -96,7 +96,7 @@ extension SQLiteStore {
 
     // MARK: Exposure sites
 
-    public func caseStays(venueID: Int64?, area: String?, since: Date) async throws -> [(caseID: Int64, window: (from: Date, to: Date), visit: Visit, nextCheckin: Date?)] {
+    public func caseStays(venueID: Int64?, area: String?, since: Date) async throws -> [(caseID: Int64, window: (from: Date, to: Date), stay: StayRow)] {
         var filter = ""
         if venueID != nil { filter += " AND v.venue_id = ?" }
         if let area {
@@ -109,8 +109,10 @@ extension SQLiteStore {
         }
         let sql = """
             SELECT c.id AS case_id, c.window_from, c.window_to,
-                   v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source, \(VisitSQL.nextCheckinColumn)
+                   v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source, \(VisitSQL.nextCheckinColumn),
+                   ve.default_stay_minutes, ve.category
             FROM cases c JOIN visits v ON v.person_id = c.person_id AND v.checkin_at >= c.window_from - ?2 AND v.checkin_at < c.window_to
+            JOIN venues ve ON ve.id = v.venue_id
             WHERE c.window_to > ?1\(filter)
             ORDER BY v.checkin_at
             """
@@ -119,7 +121,7 @@ extension SQLiteStore {
             if let venueID { arguments += [venueID] }
             if let area { arguments += [area] }
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                (row["case_id"], (VisitSQL.date(row["window_from"]), VisitSQL.date(row["window_to"])), VisitSQL.visit(row), VisitSQL.nextCheckin(row))
+                (row["case_id"], (VisitSQL.date(row["window_from"]), VisitSQL.date(row["window_to"])), VisitSQL.stay(row))
             }
         }
     }

@@ -296,16 +296,18 @@ extension SQLiteStore {
         }
     }
 
-    public func stays(byVenue: Bool, ranges: [StayRange]) async throws -> [[(visit: Visit, nextCheckin: Date?)]] {
+    public func stays(byVenue: Bool, ranges: [StayRange]) async throws -> [[StayRow]] {
         let sql = """
-            SELECT v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source, \(VisitSQL.nextCheckinColumn)
-            FROM visits v WHERE v.\(byVenue ? "venue_id" : "person_id") = ? AND v.checkin_at >= ? AND v.checkin_at < ?
+            SELECT v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source, \(VisitSQL.nextCheckinColumn),
+                   ve.default_stay_minutes, ve.category
+            FROM visits v JOIN venues ve ON ve.id = v.venue_id
+            WHERE v.\(byVenue ? "venue_id" : "person_id") = ? AND v.checkin_at >= ? AND v.checkin_at < ?
             """
         return try await writer.read { db in
             let statement = try db.cachedStatement(sql: sql)
             return try ranges.map { r in
                 try Row.fetchAll(statement, arguments: [r.id, VisitSQL.seconds(r.from), VisitSQL.seconds(r.to)])
-                    .map { (VisitSQL.visit($0), VisitSQL.nextCheckin($0)) }
+                    .map(VisitSQL.stay)
             }
         }
     }

@@ -19,7 +19,7 @@ struct TestApp {
         config.adminToken = adminToken
         configure(&config)
         let keyring = try SigningKeyring(keys: [1: SymmetricKey(size: .bits256)], currentID: 1)
-        let app = TruyVet(store: SQLiteStore(try AppDatabase.inMemory()), keyring: keyring, dataKey: SymmetricKey(size: .bits256), config: config)
+        let app = try TruyVet(store: SQLiteStore(try AppDatabase.inMemory()), keyring: keyring, dataKey: SymmetricKey(size: .bits256), config: config)
         try await app.loadBundledAreasIfEmpty()
         return TestApp(app: app)
     }

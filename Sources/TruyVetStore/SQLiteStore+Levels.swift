@@ -1,0 +1,88 @@
+import Foundation
+import GRDB
+import TruyVetCore
+
+/// Inputs and announcements of the epidemic-level calculator.
+extension SQLiteStore {
+    public func allAreas() async throws -> [Area] {
+        try await writer.read { try Row.fetchAll($0, sql: "SELECT * FROM areas").map(Self.area) }
+    }
+
+    public func setPopulation(code: String, population: Int) async throws {
+        try await writer.write { try $0.execute(sql: "UPDATE areas SET population = ? WHERE code = ?", arguments: [population, code]) }
+    }
+
+    public func communityCases(days: ClosedRange<Day>) async throws -> [String: [Day: Int]] {
+        try await writer.read { db in
+            var out: [String: [Day: Int]] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT day, area_code, traced + reported AS n FROM community_cases WHERE day >= ? AND day <= ? AND traced + reported > 0",
+                                           arguments: [days.lowerBound.description, days.upperBound.description])
+            while let row = try rows.next() {
+                guard let day = Day(row["day"] as String) else { continue }
+                out[row["area_code"], default: [:]][day] = row["n"]
+            }
+            return out
+        }
+    }
+
+    public func setReportedCases(code: String, day: Day, count: Int) async throws {
+        try await writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO community_cases (day, area_code, reported) VALUES (?, ?, ?)
+                ON CONFLICT (day, area_code) DO UPDATE SET reported = excluded.reported
+                """, arguments: [day.description, code, count])
+        }
+    }
+
+    public func setWeekFigures(code: String, day: Day, _ f: WeekFigures, by: String, at: Date) async throws {
+        try await writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO area_weeks (code, day, adult_first_dose, older_fully_vaccinated, capacity_met, updated_at, updated_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (day, code) DO UPDATE SET
+                    adult_first_dose = COALESCE(excluded.adult_first_dose, adult_first_dose),
+                    older_fully_vaccinated = COALESCE(excluded.older_fully_vaccinated, older_fully_vaccinated),
+                    capacity_met = COALESCE(excluded.capacity_met, capacity_met),
+                    updated_at = excluded.updated_at, updated_by = excluded.updated_by
+                """, arguments: [code, day.description, f.adultFirstDose, f.olderFullyVaccinated, f.capacityMet, VisitSQL.seconds(at), by])
+        }
+    }
+
+    public func weekFigures(days: ClosedRange<Day>) async throws -> [String: [Day: WeekFigures]] {
+        try await writer.read { db in
+            var out: [String: [Day: WeekFigures]] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM area_weeks WHERE day >= ? AND day <= ?",
+                                           arguments: [days.lowerBound.description, days.upperBound.description])
+            while let row = try rows.next() {
+                guard let day = Day(row["day"] as String) else { continue }
+                out[row["code"], default: [:]][day] = WeekFigures(adultFirstDose: row["adult_first_dose"], olderFullyVaccinated: row["older_fully_vaccinated"],
+                                                                  capacityMet: row["capacity_met"])
+            }
+            return out
+        }
+    }
+
+    public func addAnnouncement(_ a: Announcement) async throws -> Int64 {
+        try await writer.write { db in
+            try db.execute(sql: "INSERT INTO announcements (code, day, level, announced_at, effective_from, announced_by) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [a.code, a.date.description, a.level, VisitSQL.seconds(a.announcedAt), VisitSQL.seconds(a.effectiveFrom), a.announcedBy])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func announcements(codes: [String]) async throws -> [String: [Announcement]] {
+        guard !codes.isEmpty else { return [:] }
+        return try await writer.read { db in
+            var out: [String: [Announcement]] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM announcements WHERE code IN (SELECT value FROM json_each(?)) ORDER BY announced_at, id",
+                                           arguments: [String(decoding: try JSONEncoder().encode(codes), as: UTF8.self)])
+            while let row = try rows.next() {
+                guard let day = Day(row["day"] as String) else { continue }
+                out[row["code"], default: []].append(Announcement(
+                    id: row["id"], code: row["code"], date: day, level: row["level"], announcedAt: VisitSQL.date(row["announced_at"]),
+                    effectiveFrom: VisitSQL.date(row["effective_from"]), announcedBy: row["announced_by"]))
+            }
+            return out
+        }
+    }
+}
