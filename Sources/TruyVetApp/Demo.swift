@@ -21,6 +21,8 @@ extension TruyVet {
     public static let demoProvince = "06"
     /// Phường Đức Xuân, Bắc Kạn city: where the demo's outbreak is.
     public static let demoHotCommune = "01840"
+    public static let demoHotPopulation = 14_000
+    public static let demoProvincePopulation = 316_463
 
     /// Fills an empty store. `lastDay` is the last local day of visits (`YYYY-MM-DD`); three weeks end there.
     public func fillDemo(seed: UInt64 = 2021, lastDay: String = "2021-11-21", venueCount: Int = 300, peopleCount: Int = 3000,
@@ -45,6 +47,17 @@ extension TruyVet {
         let hot = try await store.area(code: Self.demoHotCommune)
         guard let hot else { throw AppError(.unavailable, code: "no_areas", message: "commune \(Self.demoHotCommune) is missing") }
         let cityCommunes = communes.filter { $0.parentCode == hot.parentCode }
+
+        // Populations summing to the province's 316,463 (seed 000); the outbreak's ward has 14,000, so its five cases
+        // in the last week keep it green (A ≈ 17.9) and a sixth turns it yellow (A ≈ 21.4).
+        progress?("populations")
+        let others = communes.filter { $0.code != hot.code }
+        let weights = others.map { _ in 1 + Double(rng.next() % 1000) / 250 }
+        let remaining = Self.demoProvincePopulation - Self.demoHotPopulation
+        var shares = weights.map { Int(Double(remaining) * $0 / weights.reduce(0, +)) }
+        shares[0] += remaining - shares.reduce(0, +)
+        for (commune, population) in zip(others, shares) { try await store.setPopulation(code: commune.code, population: population) }
+        try await store.setPopulation(code: hot.code, population: Self.demoHotPopulation)
 
         // Venues: every category, a third of them in the provincial city, a karaoke in the outbreak's commune.
         progress?("venues")

@@ -12,10 +12,36 @@ struct Bench {
         switch args.first {
         case "posters": try posters(only: args.dropFirst().first)
         case "trace" where args.count == 2: try await trace(dataDir: args.last!)
+        case "levels" where args.count == 2: try await levels(dataDir: args.last!)
         default:
-            FileHandle.standardError.write(Data("usage: truyvet-bench posters [png|svg|pdf] | truyvet-bench trace DATA_DIR\n".utf8))
+            FileHandle.standardError.write(Data("usage: truyvet-bench posters [png|svg|pdf] | truyvet-bench trace DATA_DIR | truyvet-bench levels DATA_DIR\n".utf8))
             exit(2)
         }
+    }
+
+    /// Assessing every area of Vietnam for one day (reading the counts and figures, five weeks for the capacity rule).
+    static func levels(dataDir: String) async throws {
+        var config = try AppConfig.fromEnvironment()
+        config.dataDir = dataDir
+        let app = try await TruyVet.open(config: config)
+        let day = Day("2021-11-19")!
+        let clock = ContinuousClock()
+        func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+        var times: [Double] = []
+        var assessed = 0, total = 0
+        var byLevel: [Int: Int] = [:]
+        for _ in 0..<21 {
+            var results: [String: Result<Assessment, AppError>] = [:]
+            times.append(ms(try await clock.measure { results = try await app.assess(day: day) }))
+            total = results.count
+            assessed = results.values.filter { (try? $0.get()) != nil }.count
+            byLevel = Dictionary(grouping: results.values.compactMap { try? $0.get().level }, by: { $0 }).mapValues(\.count)
+        }
+        let first = times.removeFirst()
+        times.sort()
+        print("levels: \(total) areas (\(assessed) assessed; by level \((1...4).map { "\($0): \(byLevel[$0] ?? 0)" }.joined(separator: ", "))) on \(day)")
+        print(String(format: "  all areas, one day: first %.0f ms, then p50 %.0f ms, max %.0f ms over %d runs  (target ≤ 200 ms)",
+                     first, times[times.count / 2], times.last!, times.count))
     }
 
     /// F1 and degree-2 latency of the overlap engine on the store (what a contacts query does before it decrypts

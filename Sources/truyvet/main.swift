@@ -47,7 +47,7 @@ struct TruyVetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "truyvet",
         abstract: "QR check-in and contact tracing.",
-        subcommands: [Serve.self, Areas.self, VenueCommand.self, PosterCommand.self, Posters.self, TokenCommand.self, Keys.self, ImportCommand.self, Demo.self],
+        subcommands: [Serve.self, Areas.self, VenueCommand.self, PosterCommand.self, Posters.self, TokenCommand.self, Keys.self, ImportCommand.self, Demo.self, LevelCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -289,6 +289,57 @@ struct Demo: AsyncParsableCommand {
             }
             say("Tokens (also in \(path); `source` it):")
             say(env, terminator: "")
+        } catch { throw fail(error) }
+    }
+}
+
+struct LevelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "level", abstract: "Print the epidemic level of an area and of its children on a day.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Province (2 digits), district (3) or commune (5) code.") var area: String
+    @Option(help: "Assessment day, YYYY-MM-DD (default today in Vietnam).") var date: String?
+    @ArgumentParser.Flag(help: "CSV instead of a table.") var csv = false
+
+    func run() async throws {
+        do {
+            let app = try await global.open()
+            let day = try date.map { raw throws(AppError) in try Day.parse(raw, field: "date") } ?? Day(Date())
+            let own = try await app.level(code: area, day: day)
+            let (children, problems) = try await app.levels(parent: area, day: day)
+            if csv {
+                print(TruyVet.levelsCSV([own] + children), terminator: "")
+                return
+            }
+            let a = own.assessment
+            say("\(a.name) (\(a.code)) on \(day) · rules \(a.rulesVersion) · older group \(a.olderGroupMinAge)+")
+            say("A = (B + C) / (2 × D) × 100,000; B = cases in (d − 7, d], C = in (d − 14, d − 7]")
+            func yes(_ b: Bool?) -> String { b.map { $0 ? "yes" : "no" } ?? "?" }
+            func cells(_ values: [String]) -> String {
+                let widths = [6, 30, 10, 5, 5, 8, 5, 5, 5]
+                return zip(values, widths).enumerated().map { i, p in
+                    let (v, w) = p
+                    let text = String(v.prefix(w))
+                    let fill = String(repeating: " ", count: max(0, w - text.count))
+                    return i < 2 ? text + fill : fill + text
+                }.joined(separator: " ") + "  " + values.dropFirst(widths.count).joined(separator: " ")
+            }
+            func row(_ v: TruyVet.LevelView) -> String {
+                let a = v.assessment
+                var line = cells([a.code, a.name, String(a.population), String(a.casesThisWeek), String(a.casesLastWeek),
+                                  String(format: "%.2f", a.rate), String(a.band), yes(a.vaccinationMet), yes(a.capacityMet),
+                                  "\(a.level) \(v.color.name)"])
+                if let x = v.announced { line += "  announced \(Instant.readable(x.announcedAt)), in force \(Instant.readable(x.effectiveFrom))" }
+                return line
+            }
+            say(cells(["code", "name", "population", "B", "C", "A", "band", "vacc", "capac", "level"]))
+            say(row(own))
+            if !children.isEmpty {
+                say("  level counts of its children: " + (1...4).map { "\($0): \(a.children[$0] ?? 0)" }.joined(separator: ", ")
+                    + (a.childrenUnassessed > 0 ? ", not assessed: \(a.childrenUnassessed)" : ""))
+                for child in children { say(row(child)) }
+            }
+            for p in problems { say("\(p.area.code) \(p.area.name): \(p.error.message)") }
         } catch { throw fail(error) }
     }
 }

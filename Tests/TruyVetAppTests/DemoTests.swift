@@ -24,6 +24,11 @@ import TruyVetCore
         let traced = try await app.trace(caseID: s.cases[0].id, query: .init(degree: 2), principal: tracer, reason: "demo", action: "contacts")
         #expect(traced.contacts.contains { $0.tier == .f1 } && traced.contacts.contains { $0.tier == .f2 })
         #expect(traced.people[traced.record.personID]?.name.isEmpty == false)
+        // Populations add up to the province's, and the outbreak's ward is green on the last day, close to yellow.
+        let province = try await app.level(code: TruyVet.demoProvince, day: Day("2021-11-21")!).assessment
+        #expect(province.population == 316_463 && province.childrenUnassessed == 0)
+        let ward = try await app.level(code: TruyVet.demoHotCommune, day: Day("2021-11-21")!).assessment
+        #expect(ward.population == 14_000 && ward.casesThisWeek == 5 && ward.level == 1)
         // Only into an empty store.
         await #expect(throws: AppError.self) { _ = try await app.fillDemo(venueCount: 10, peopleCount: 10) }
     }
