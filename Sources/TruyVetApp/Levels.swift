@@ -104,15 +104,24 @@ extension TruyVet {
 
     /// Every area's assessment on `day` (or only those of one province), from stored counts and figures.
     public func assess(day: Day, province: String? = nil) async throws -> [String: Result<Assessment, AppError>] {
-        var areas = try await store.allAreas()
-        if let province {
-            let districts = Set(areas.filter { $0.parentCode == province }.map(\.code))
-            areas = areas.filter { $0.code == province || districts.contains($0.code) || districts.contains($0.parentCode ?? "") }
+        let all = try await store.allAreas()
+        // Each area's province, through its parents.
+        let parents = Dictionary(all.map { ($0.code, $0.parentCode) }, uniquingKeysWith: { a, _ in a })
+        func provinceOf(_ code: String) -> String {
+            var c = code
+            while let p = parents[c] ?? nil { c = p }
+            return c
         }
-        let span = LevelCalculator.span(for: day)
-        let input = LevelCalculator.Input(areas: areas, cases: try await store.communityCases(days: span),
-                                          figures: try await store.weekFigures(days: span))
-        return LevelCalculator.assess(input, date: day, rules: levelRules)
+        let areas = province.map { p in all.filter { provinceOf($0.code) == p } } ?? all
+        let figures = try await store.weekFigures(days: LevelCalculator.span(for: day))
+        // This week and last week for every area; the earlier weeks (the capacity rule) only in provinces that need them.
+        var cases = try await store.communityCases(weeksEnding: day, weeks: 2, codes: province == nil ? nil : areas.map(\.code))
+        let deep = Set(LevelCalculator.capacityNotMet(figures).map(provinceOf))
+        if !deep.isEmpty {
+            let codes = areas.filter { deep.contains(provinceOf($0.code)) }.map(\.code)
+            cases.merge(try await store.communityCases(weeksEnding: day, weeks: LevelCalculator.weeks, codes: codes)) { $1 }
+        }
+        return LevelCalculator.assess(LevelCalculator.Input(areas: areas, cases: cases, figures: figures), date: day, rules: levelRules)
     }
 
     /// An assessment with its area's announcements: what was announced for that day, and the level in force at its end.

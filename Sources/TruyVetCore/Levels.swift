@@ -143,141 +143,187 @@ public struct Assessment: Sendable, Equatable {
     public var childrenUnassessed: Int
 }
 
-/// Weekly levels of every area from community case counts: pure, one pass per week, bottom-up.
+/// Weekly levels of every area from community case counts: pure, bottom-up over the tree, one pass per week looked
+/// back (the capacity rule needs last week's level), arrays indexed by area.
 public enum LevelCalculator {
     /// Weeks looked back for the capacity rule (the previous week's level, and its own previous week...).
     public static let weeksBack = 4
 
     public struct Input: Sendable {
         public var areas: [Area]
-        /// Community cases by area code and local day (communes from tracing and reports; districts and provinces
-        /// from reports only).
-        public var cases: [String: [Day: Int]]
+        /// Community cases by area code and week back from the assessed day: `[0]` in (d − 7, d], `[1]` in
+        /// (d − 14, d − 7], … Communes from tracing and reports; districts and provinces from reports. Missing weeks
+        /// count as none.
+        public var cases: [String: [Int]]
         /// Figures by area code and the day they were entered for; a week's figures are the latest in (d − 7, d].
         public var figures: [String: [Day: WeekFigures]]
-        public init(areas: [Area], cases: [String: [Day: Int]], figures: [String: [Day: WeekFigures]]) {
+        public init(areas: [Area], cases: [String: [Int]], figures: [String: [Day: WeekFigures]]) {
             self.areas = areas
             self.cases = cases
             self.figures = figures
         }
     }
 
-    /// The day range of case counts and figures `assess` needs for `date`.
+    /// Weeks of case counts `assess` can use (this week, last week, and those of the earlier weeks it looks back at).
+    public static let weeks = weeksBack + 2
+
+    /// The day range of figures `assess` needs for `date`.
     public static func span(for date: Day) -> ClosedRange<Day> {
-        date.adding(-7 * (weeksBack + 2) + 1)...date
+        date.adding(-7 * weeks + 1)...date
+    }
+
+    /// Daily counts as the weekly buckets `Input.cases` holds, for `date`.
+    public static func weekly(_ byDay: [String: [Day: Int]], date: Day) -> [String: [Int]] {
+        byDay.mapValues { days in
+            var buckets = [Int](repeating: 0, count: weeks)
+            for (day, n) in days where day <= date {
+                let back = (date.number - day.number) / 7
+                if back < weeks { buckets[back] += n }
+            }
+            return buckets
+        }
+    }
+
+    /// Areas whose figures say treatment capacity was not met in the span: only their provinces need the earlier weeks.
+    public static func capacityNotMet(_ figures: [String: [Day: WeekFigures]]) -> Set<String> {
+        Set(figures.filter { $0.value.values.contains { $0.capacityMet == false } }.keys)
     }
 
     /// Every area's assessment on `date`, or why it has none (no population).
     public static func assess(_ input: Input, date: Day, rules book: LevelRuleBook) -> [String: Result<Assessment, AppError>] {
         let tree = Tree(input.areas)
-        var previous: [String: Int] = [:]
-        var result: [String: Result<Assessment, AppError>] = [:]
-        for back in stride(from: weeksBack, through: 0, by: -1) {
-            result = week(input, tree: tree, date: date.adding(-7 * back), rules: book, previous: previous)
-            previous = result.compactMapValues { try? $0.get().level }
+        let cases = tree.areas.map { input.cases[$0.code] ?? [] }
+        let figures = tree.areas.map { input.figures[$0.code] }
+        var previous = [Int?](repeating: nil, count: tree.areas.count)
+        // Earlier weeks only matter where capacity was not met at some point.
+        let needsHistory = figures.contains { $0?.values.contains { $0.capacityMet == false } ?? false }
+        if needsHistory {
+            for back in stride(from: weeksBack, through: 1, by: -1) {
+                previous = pass(tree, cases: cases, figures: figures, date: date.adding(-7 * back), back: back, rules: book, previous: previous).levels
+            }
         }
-        return result
+        return pass(tree, cases: cases, figures: figures, date: date, back: 0, rules: book, previous: previous, materialize: true).results
     }
 
     struct Tree {
-        let byCode: [String: Area]
-        let children: [String: [String]]
         /// Communes first, then districts, then provinces: children before parents.
-        let bottomUp: [Area]
-        init(_ areas: [Area]) {
-            byCode = Dictionary(areas.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
-            var children: [String: [String]] = [:]
-            for a in areas { if let p = a.parentCode { children[p, default: []].append(a.code) } }
-            self.children = children
+        let areas: [Area]
+        let children: [[Int]]
+        /// The province of each area (its own index for a province), for the rule set.
+        let province: [Int?]
+
+        init(_ all: [Area]) {
             let order: [AreaLevel: Int] = [.commune: 0, .district: 1, .province: 2]
-            bottomUp = areas.sorted { (order[$0.level]!, $0.code) < (order[$1.level]!, $1.code) }
+            let areas = all.sorted { (order[$0.level]!, $0.code) < (order[$1.level]!, $1.code) }
+            self.areas = areas
+            var index: [String: Int] = [:]
+            for (i, a) in areas.enumerated() { index[a.code] = i }
+            var children = [[Int]](repeating: [], count: areas.count)
+            var parent = [Int?](repeating: nil, count: areas.count)
+            for (i, a) in areas.enumerated() {
+                if let p = a.parentCode.flatMap({ index[$0] }) { children[p].append(i); parent[i] = p }
+            }
+            self.children = children
+            province = areas.indices.map { i in
+                var j = i
+                while let p = parent[j] { j = p }
+                return areas[j].level == .province ? j : nil
+            }
         }
     }
 
-    static func week(_ input: Input, tree: Tree, date: Day, rules book: LevelRuleBook, previous: [String: Int]) -> [String: Result<Assessment, AppError>] {
-        struct Totals { var population: Int?; var b = 0; var c = 0; var adultWeighted = 0.0; var olderWeighted = 0.0; var coverageKnown = true }
-        var totals: [String: Totals] = [:]
-        var out: [String: Result<Assessment, AppError>] = [:]
-        func count(_ code: String, _ range: ClosedRange<Day>) -> Int {
-            guard let days = input.cases[code] else { return 0 }
-            return days.reduce(0) { range.contains($1.key) ? $0 + $1.value : $0 }
-        }
-        func figures(_ code: String) -> WeekFigures? {
-            input.figures[code]?.filter { $0.key > date.adding(-7) && $0.key <= date }.max { $0.key < $1.key }?.value
-        }
-        let thisWeek = date.adding(-6)...date, lastWeek = date.adding(-13)...date.adding(-7)
-        for area in tree.bottomUp {
-            let kids = tree.children[area.code] ?? []
-            var t = Totals()
-            t.b = count(area.code, thisWeek)
-            t.c = count(area.code, lastWeek)
-            let own = figures(area.code)
-            if area.level == .commune || kids.isEmpty {
-                t.population = area.population
-                t.coverageKnown = own?.adultFirstDose != nil && own?.olderFullyVaccinated != nil
+    static func pass(_ tree: Tree, cases: [[Int]], figures: [[Day: WeekFigures]?], date: Day, back: Int, rules book: LevelRuleBook,
+                     previous: [Int?], materialize: Bool = false) -> (levels: [Int?], results: [String: Result<Assessment, AppError>]) {
+        let n = tree.areas.count
+        var population = [Int?](repeating: nil, count: n)
+        var b = [Int](repeating: 0, count: n), c = [Int](repeating: 0, count: n)
+        var adultWeighted = [Double](repeating: 0, count: n), olderWeighted = [Double](repeating: 0, count: n)
+        var coverageKnown = [Bool](repeating: false, count: n)
+        var levels = [Int?](repeating: nil, count: n)
+        var results: [String: Result<Assessment, AppError>] = [:]
+        if materialize { results.reserveCapacity(n) }
+        var rulesOf: [Int: (rules: LevelRuleSet, olderGroup: Int)] = [:]
+        let weekStart = date.adding(-7)
+
+        for i in 0..<n {
+            let area = tree.areas[i], kids = tree.children[i]
+            let weeks = cases[i]
+            b[i] = back < weeks.count ? weeks[back] : 0
+            c[i] = back + 1 < weeks.count ? weeks[back + 1] : 0
+            var own: WeekFigures?
+            if let entered = figures[i] {
+                own = entered.filter { $0.key > weekStart && $0.key <= date }.max { $0.key < $1.key }?.value
+            }
+            if kids.isEmpty {
+                population[i] = area.population
             } else {
-                let childTotals = kids.compactMap { totals[$0] }
-                t.b += childTotals.reduce(0) { $0 + $1.b }
-                t.c += childTotals.reduce(0) { $0 + $1.c }
+                var sum = 0, allPopulated = true, allCovered = true
+                for k in kids {
+                    b[i] += b[k]
+                    c[i] += c[k]
+                    if let p = population[k] { sum += p } else { allPopulated = false }
+                    allCovered = allCovered && coverageKnown[k]
+                    adultWeighted[i] += adultWeighted[k]
+                    olderWeighted[i] += olderWeighted[k]
+                }
                 // Population: the sum over children when every child has one, else the area's own figure.
-                let childPops = childTotals.compactMap(\.population)
-                t.population = childPops.count == kids.count && childPops.reduce(0, +) > 0 ? childPops.reduce(0, +) : area.population
-                t.coverageKnown = childTotals.count == kids.count && childTotals.allSatisfy(\.coverageKnown) && childPops.count == kids.count
-                t.adultWeighted = childTotals.reduce(0) { $0 + $1.adultWeighted }
-                t.olderWeighted = childTotals.reduce(0) { $0 + $1.olderWeighted }
+                population[i] = allPopulated && sum > 0 ? sum : area.population
+                coverageKnown[i] = allPopulated && allCovered
             }
             var adult: Double?, older: Double?
             if let own, let a = own.adultFirstDose, let o = own.olderFullyVaccinated {
                 // The area's own figures win over its children's.
                 adult = a
                 older = o
-                t.coverageKnown = true
-                if let p = t.population { t.adultWeighted = a * Double(p); t.olderWeighted = o * Double(p) }
-            } else if area.level == .commune || kids.isEmpty {
-                t.coverageKnown = false
-            } else if t.coverageKnown, let p = t.population, p > 0 {
-                adult = t.adultWeighted / Double(p)
-                older = t.olderWeighted / Double(p)
+                coverageKnown[i] = true
+                if let p = population[i] { adultWeighted[i] = a * Double(p); olderWeighted[i] = o * Double(p) }
+            } else if !kids.isEmpty, coverageKnown[i], let p = population[i], p > 0 {
+                adult = adultWeighted[i] / Double(p)
+                older = olderWeighted[i] / Double(p)
             } else {
-                t.coverageKnown = false
+                coverageKnown[i] = false
             }
-            totals[area.code] = t
 
-            guard let population = t.population, population > 0 else {
-                out[area.code] = .failure(AppError(.conflict, code: "population_unknown",
-                                                   message: "the population of \(area.name) (\(area.code)) is \(t.population == 0 ? "0" : "not known"); set it with PUT /v1/areas/\(area.code)/population",
-                                                   field: "population"))
+            guard let people = population[i], people > 0 else {
+                if materialize {
+                    results[area.code] = .failure(AppError(.conflict, code: "population_unknown",
+                        message: "the population of \(area.name) (\(area.code)) is \(population[i] == 0 ? "0" : "not known"); set it with PUT /v1/areas/\(area.code)/population",
+                        field: "population"))
+                }
                 continue
             }
-            let province = switch area.level {
-            case .province: area.code
-            case .district: area.parentCode
-            case .commune: tree.byCode[area.parentCode ?? ""]?.parentCode
+            let p = tree.province[i] ?? -1
+            if rulesOf[p] == nil {
+                let r = book.rules(province: p >= 0 ? tree.areas[p].code : nil, on: date)
+                rulesOf[p] = (r, r.olderGroupMinAge(on: date))
             }
-            let rules = book.rules(province: province, on: date)
-            let rate = Double(t.b + t.c) / (2 * Double(population)) * 100_000
+            let (rules, olderGroup) = rulesOf[p]!
+            let rate = Double(b[i] + c[i]) / (2 * Double(people)) * 100_000
             let band = rules.band(rate: rate)
-            let met: Bool? = (adult != nil && older != nil) ? (adult! >= rules.coverage.adultFirstDose && older! >= rules.coverage.olderFullyVaccinated) : nil
+            let met: Bool? = if let adult, let older {
+                adult >= rules.coverage.adultFirstDose && older >= rules.coverage.olderFullyVaccinated
+            } else { nil }
             var level = switch met {
             case true?: rules.decision.coverageMet[band - 1]
             case false?: rules.decision.coverageNotMet[band - 1]
             case nil: rules.decision.coverageUnknown[band - 1]
             }
-            let capacity = own?.capacityMet
-            if capacity == false, rules.capacityNotMetKeepsPreviousLevel, let prev = previous[area.code] { level = max(level, prev) }
+            if own?.capacityMet == false, rules.capacityNotMetKeepsPreviousLevel, let prev = previous[i] { level = max(level, prev) }
+            levels[i] = level
+            guard materialize else { continue }
             var children: [Int: Int] = [1: 0, 2: 0, 3: 0, 4: 0]
             var unassessed = 0
-            for kid in kids {
-                if case .success(let a)? = out[kid] { children[a.level, default: 0] += 1 } else { unassessed += 1 }
+            for k in kids {
+                if let l = levels[k] { children[l, default: 0] += 1 } else { unassessed += 1 }
             }
-            out[area.code] = .success(Assessment(
-                code: area.code, name: area.name, areaLevel: area.level, date: date, population: population,
-                casesThisWeek: t.b, casesLastWeek: t.c, rate: rate, band: band, adultFirstDose: adult, olderFullyVaccinated: older,
-                olderGroupMinAge: rules.olderGroupMinAge(on: date), vaccinationMet: met, capacityMet: capacity,
-                previousLevel: previous[area.code], level: level, rulesVersion: rules.version, children: children,
+            results[area.code] = .success(Assessment(
+                code: area.code, name: area.name, areaLevel: area.level, date: date, population: people,
+                casesThisWeek: b[i], casesLastWeek: c[i], rate: rate, band: band, adultFirstDose: adult, olderFullyVaccinated: older,
+                olderGroupMinAge: olderGroup, vaccinationMet: met, capacityMet: own?.capacityMet,
+                previousLevel: previous[i], level: level, rulesVersion: rules.version, children: children,
                 childrenUnassessed: unassessed))
         }
-        return out
+        return (levels, results)
     }
 }
 

@@ -97,8 +97,9 @@ public protocol Store: Sendable {
     // Epidemic levels
     func allAreas() async throws -> [Area]
     func setPopulation(code: String, population: Int) async throws
-    /// Community cases by area and day, for days in `days` (traced + reported).
-    func communityCases(days: ClosedRange<Day>) async throws -> [String: [Day: Int]]
+    /// Community cases (traced + reported) by area and week back from `weeksEnding`: `[0]` in (d − 7, d], `[1]` in
+    /// (d − 14, d − 7], … `weeks` of them; of the listed areas only, when `codes` is given.
+    func communityCases(weeksEnding: Day, weeks: Int, codes: [String]?) async throws -> [String: [Int]]
     /// Sets the reported community cases of an area on a day (a second report for the same day replaces the first).
     func setReportedCases(code: String, day: Day, count: Int) async throws
     /// Merges the given figures into the area's row for that day (nil fields keep what is stored).

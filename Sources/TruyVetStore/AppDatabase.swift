@@ -175,31 +175,35 @@ public final class AppDatabase: Sendable {
                 """)
         }
         migrator.registerMigration("v5: community case counts, weekly figures, announcements") { db in
-            // Community cases per commune and local day: traced ones kept by triggers on `cases`, reported ones set by
-            // health offices (any area level). The level calculator reads these, never the cases themselves.
+            // Community cases per area and local day (days since 1970-01-01): traced ones kept by triggers on `cases`,
+            // reported ones set by health offices (any area level). The level calculator reads these, never the cases.
             try db.execute(sql: """
                 CREATE TABLE community_cases (
-                    day TEXT NOT NULL,
                     area_code TEXT NOT NULL,
+                    day INTEGER NOT NULL,
                     traced INTEGER NOT NULL DEFAULT 0,
                     reported INTEGER NOT NULL DEFAULT 0,
                     PRIMARY KEY (day, area_code)
                 ) WITHOUT ROWID;
-                INSERT INTO community_cases (day, area_code, traced)
-                    SELECT confirmed_day, area_code, COUNT(*) FROM cases WHERE classification = 'community' GROUP BY 1, 2;
+                INSERT INTO community_cases (area_code, day, traced)
+                    SELECT area_code, CAST(julianday(confirmed_day) - 2440587.5 AS INTEGER), COUNT(*) FROM cases
+                    WHERE classification = 'community' GROUP BY 1, 2;
                 CREATE TRIGGER cases_counted AFTER INSERT ON cases WHEN NEW.classification = 'community' BEGIN
-                    INSERT INTO community_cases (day, area_code, traced) VALUES (NEW.confirmed_day, NEW.area_code, 1)
+                    INSERT INTO community_cases (area_code, day, traced)
+                    VALUES (NEW.area_code, CAST(julianday(NEW.confirmed_day) - 2440587.5 AS INTEGER), 1)
                     ON CONFLICT (day, area_code) DO UPDATE SET traced = traced + 1;
                 END;
                 CREATE TRIGGER cases_recounted AFTER UPDATE OF classification, area_code, confirmed_day ON cases BEGIN
                     UPDATE community_cases SET traced = traced - 1
-                    WHERE OLD.classification = 'community' AND day = OLD.confirmed_day AND area_code = OLD.area_code;
-                    INSERT INTO community_cases (day, area_code, traced) SELECT NEW.confirmed_day, NEW.area_code, 1
-                    WHERE NEW.classification = 'community'
+                    WHERE OLD.classification = 'community' AND area_code = OLD.area_code
+                      AND day = CAST(julianday(OLD.confirmed_day) - 2440587.5 AS INTEGER);
+                    INSERT INTO community_cases (area_code, day, traced)
+                    SELECT NEW.area_code, CAST(julianday(NEW.confirmed_day) - 2440587.5 AS INTEGER), 1 WHERE NEW.classification = 'community'
                     ON CONFLICT (day, area_code) DO UPDATE SET traced = traced + 1;
                 END;
                 CREATE TRIGGER cases_uncounted AFTER DELETE ON cases WHEN OLD.classification = 'community' BEGIN
-                    UPDATE community_cases SET traced = traced - 1 WHERE day = OLD.confirmed_day AND area_code = OLD.area_code;
+                    UPDATE community_cases SET traced = traced - 1
+                    WHERE area_code = OLD.area_code AND day = CAST(julianday(OLD.confirmed_day) - 2440587.5 AS INTEGER);
                 END;
 
                 CREATE TABLE area_weeks (

@@ -12,14 +12,20 @@ extension SQLiteStore {
         try await writer.write { try $0.execute(sql: "UPDATE areas SET population = ? WHERE code = ?", arguments: [population, code]) }
     }
 
-    public func communityCases(days: ClosedRange<Day>) async throws -> [String: [Day: Int]] {
-        try await writer.read { db in
-            var out: [String: [Day: Int]] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT day, area_code, traced + reported AS n FROM community_cases WHERE day >= ? AND day <= ? AND traced + reported > 0",
-                                           arguments: [days.lowerBound.description, days.upperBound.description])
+    public func communityCases(weeksEnding: Day, weeks: Int, codes: [String]?) async throws -> [String: [Int]] {
+        // A range scan of the days needed (the primary key starts with the day), a column per week, a row per area.
+        let columns = (0..<weeks).map { w in
+            "SUM(CASE WHEN day > ?1 - \(7 * (w + 1)) AND day <= ?1 - \(7 * w) THEN traced + reported ELSE 0 END)"
+        }.joined(separator: ", ")
+        let filter = codes == nil ? "" : " AND area_code IN (SELECT value FROM json_each(?2))"
+        let sql = "SELECT area_code, \(columns) FROM community_cases WHERE day > ?1 - \(7 * weeks) AND day <= ?1\(filter) GROUP BY area_code"
+        let list = codes.map { "[" + $0.map { "\"\($0)\"" }.joined(separator: ",") + "]" }
+        return try await writer.read { db in
+            var out: [String: [Int]] = [:]
+            let statement = try db.cachedStatement(sql: sql)
+            let rows = try Row.fetchCursor(statement, arguments: list.map { [weeksEnding.number, $0] } ?? [weeksEnding.number])
             while let row = try rows.next() {
-                guard let day = Day(row["day"] as String) else { continue }
-                out[row["area_code"], default: [:]][day] = row["n"]
+                out[row[0]] = (1...weeks).map { row[$0] }
             }
             return out
         }
@@ -28,9 +34,9 @@ extension SQLiteStore {
     public func setReportedCases(code: String, day: Day, count: Int) async throws {
         try await writer.write { db in
             try db.execute(sql: """
-                INSERT INTO community_cases (day, area_code, reported) VALUES (?, ?, ?)
+                INSERT INTO community_cases (area_code, day, reported) VALUES (?, ?, ?)
                 ON CONFLICT (day, area_code) DO UPDATE SET reported = excluded.reported
-                """, arguments: [day.description, code, count])
+                """, arguments: [code, day.number, count])
         }
     }
 

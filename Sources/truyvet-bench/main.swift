@@ -39,9 +39,17 @@ struct Bench {
         }
         let first = times.removeFirst()
         times.sort()
+        // Where the time goes.
+        var areas: [Area] = [], cases: [String: [Int]] = [:], figures: [String: [Day: WeekFigures]] = [:]
+        let tAreas = ms(try await clock.measure { areas = try await app.store.allAreas() })
+        let tCases = ms(try await clock.measure { cases = try await app.store.communityCases(weeksEnding: day, weeks: 2, codes: nil) })
+        let tFigures = ms(try await clock.measure { figures = try await app.store.weekFigures(days: LevelCalculator.span(for: day)) })
+        let input = LevelCalculator.Input(areas: areas, cases: cases, figures: figures)
+        let tCalc = ms(clock.measure { _ = LevelCalculator.assess(input, date: day, rules: app.levelRules) })
         print("levels: \(total) areas (\(assessed) assessed; by level \((1...4).map { "\($0): \(byLevel[$0] ?? 0)" }.joined(separator: ", "))) on \(day)")
         print(String(format: "  all areas, one day: first %.0f ms, then p50 %.0f ms, max %.0f ms over %d runs  (target ≤ 200 ms)",
                      first, times[times.count / 2], times.last!, times.count))
+        print(String(format: "  of which: areas %.0f ms, case counts %.0f ms, figures %.0f ms, calculation %.0f ms", tAreas, tCases, tFigures, tCalc))
     }
 
     /// F1 and degree-2 latency of the overlap engine on the store (what a contacts query does before it decrypts

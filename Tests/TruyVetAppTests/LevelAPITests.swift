@@ -157,6 +157,22 @@ extension TestApp.Client {
         }
     }
 
+    @Test func withoutTreatmentCapacityLastWeeksLevelHolds() async throws {
+        try await TestApp.make().run { c in
+            let health = try await c.token("health")
+            _ = try await c.call(.put, "/v1/areas/01843/population", token: health, json: #"{"population": 10000}"#)
+            // 40 cases on 4 November: level 4 on the 12th (A = 200), none in the two weeks to the 19th.
+            _ = try await c.call(.post, "/v1/areas/01843/case-counts", token: health, json: #"{"date": "2021-11-04", "communityCases": 40}"#)
+            #expect(try await c.call(.get, "/v1/areas/01843/level?date=2021-11-12").json(LevelReply.self).level == 4)
+            #expect(try await c.call(.get, "/v1/areas/01843/level?date=2021-11-19").json(LevelReply.self).level == 1)
+            _ = try await c.call(.put, "/v1/areas/01843/weeks/2021-11-18", token: health, json: #"{"capacityMet": false}"#)
+            let held = try await c.call(.get, "/v1/areas/01843/level?date=2021-11-19").json(LevelReply.self)
+            #expect(held.band == 1 && held.level == 4)
+            _ = try await c.call(.put, "/v1/areas/01843/weeks/2021-11-18", token: health, json: #"{"capacityMet": true}"#)
+            #expect(try await c.call(.get, "/v1/areas/01843/level?date=2021-11-19").json(LevelReply.self).level == 1)
+        }
+    }
+
     @Test func theBundledRulesAreTheDocumentedDefault() async throws {
         try await TestApp.make().run { c in
             struct Rules: Decodable {

@@ -30,7 +30,7 @@ let rules128 = try! LevelRuleBook.parse(Data("""
 
     func assess(_ areas: [Area], cases: [String: [Day: Int]] = [:], figures: [String: [Day: WeekFigures]] = [:],
                 on day: Day? = nil) -> [String: Result<Assessment, AppError>] {
-        LevelCalculator.assess(.init(areas: areas, cases: cases, figures: figures), date: day ?? d, rules: book)
+        LevelCalculator.assess(.init(areas: areas, cases: LevelCalculator.weekly(cases, date: day ?? d), figures: figures), date: day ?? d, rules: book)
     }
 
     func level(_ r: [String: Result<Assessment, AppError>], _ code: String) throws -> Assessment { try r[code]!.get() }
