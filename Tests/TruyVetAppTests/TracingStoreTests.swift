@@ -5,6 +5,18 @@ import TruyVetCore
 import TruyVetTestSupport
 
 @Suite struct TracingStoreTests {
+    static func utc(_ d: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.timeZone = TimeZone(secondsFromGMT: 0)
+        return f.string(from: d)
+    }
+
+    static func minusFive(_ d: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.timeZone = TimeZone(secondsFromGMT: -5 * 3600)
+        return f.string(from: d)
+    }
+
     /// Random visits imported into SQLite, traced through the store, against the brute force over presences the test
     /// derives itself from what it imported.
     @Test(arguments: 0..<8)
@@ -30,7 +42,9 @@ import TruyVetTestSupport
                 let venue = Int(rng.next() % 3)
                 let checkout: Date? = rng.next() % 3 == 0 ? nil : start.addingTimeInterval(Double(1 + rng.next() % 240) * 60)
                 planned.append((phone, venue, start, checkout))
-                csv += "\(venues[venue].id),\(phone),Khách,,\(Instant.format(start)),\(checkout.map(Instant.format) ?? "")\n"
+                // Paper logs come with any offset: the same instants written in UTC, in Vietnam time or at -05:00.
+                let write = [Instant.format, Self.utc, Self.minusFive][Int(rng.next() % 3)]
+                csv += "\(venues[venue].id),\(phone),Khách,,\(write(start)),\(checkout.map(write) ?? "")\n"
             }
         }
         let report = try await app.importVisits(csv: csv, principal: Principal(role: .admin, label: "test"))
