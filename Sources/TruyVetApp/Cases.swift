@@ -35,21 +35,6 @@ extension TruyVet {
         public var isolatedAt: String?
         public var detectedIn: String?
         public var classification: String?
-
-        public init(phone: String? = nil, idNumber: String? = nil, name: String? = nil, areaCode: String? = nil, sampleDate: String? = nil,
-                    onsetDate: String? = nil, confirmedAt: String? = nil, isolatedAt: String? = nil, detectedIn: String? = nil,
-                    classification: String? = nil) {
-            self.phone = phone
-            self.idNumber = idNumber
-            self.name = name
-            self.areaCode = areaCode
-            self.sampleDate = sampleDate
-            self.onsetDate = onsetDate
-            self.confirmedAt = confirmedAt
-            self.isolatedAt = isolatedAt
-            self.detectedIn = detectedIn
-            self.classification = classification
-        }
     }
 
     /// Registers a confirmed case: finds (or records) the person, derives the infectious window and the classification.
@@ -277,12 +262,6 @@ extension TruyVet {
         public var until: String?
         public var notifiedAt: String?
         public var caseId: Int64?
-        public init(since: String? = nil, until: String? = nil, notifiedAt: String? = nil, caseId: Int64? = nil) {
-            self.since = since
-            self.until = until
-            self.notifiedAt = notifiedAt
-            self.caseId = caseId
-        }
     }
 
     /// Records that a contact was notified and quarantined from a date (a local day means its 00:00) or an instant.

@@ -39,7 +39,7 @@ extension Routes {
         let principal = try await principal(request)
         try principal.require(.health, .admin)
         let day = try Day.parse(context.parameters.get("date") ?? "", field: "date")
-        let body = try await JSON.decode(TruyVet.FiguresInput.self, from: request, context: context)
+        let body = try await JSON.decode(WeekFigures.self, from: request, context: context)
         try await app.setFigures(code: areaCode(context), day: day, body, by: principal)
         return try JSON.response(LevelJSON(try await app.level(code: areaCode(context), day: day), app: app))
     }

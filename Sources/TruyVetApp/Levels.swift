@@ -14,19 +14,8 @@ extension TruyVet {
         return try await store.area(code: code) ?? area
     }
 
-    public struct FiguresInput: Decodable, Sendable {
-        public var adultFirstDose: Double?
-        public var olderFullyVaccinated: Double?
-        public var capacityMet: Bool?
-        public init(adultFirstDose: Double? = nil, olderFullyVaccinated: Double? = nil, capacityMet: Bool? = nil) {
-            self.adultFirstDose = adultFirstDose
-            self.olderFullyVaccinated = olderFullyVaccinated
-            self.capacityMet = capacityMet
-        }
-    }
-
     /// An area's figures for the week ending `day` (percentages 0–100; criterion 3 yes or no).
-    public func setFigures(code: String, day: Day, _ input: FiguresInput, by principal: Principal, now: Date = Date()) async throws {
+    public func setFigures(code: String, day: Day, _ input: WeekFigures, by principal: Principal, now: Date = Date()) async throws {
         try principal.require(.health, .admin)
         guard try await store.area(code: code) != nil else { throw AppError.notFound("area \(code)") }
         for (name, value) in [("adultFirstDose", input.adultFirstDose), ("olderFullyVaccinated", input.olderFullyVaccinated)] {
@@ -35,10 +24,7 @@ extension TruyVet {
         guard input.adultFirstDose != nil || input.olderFullyVaccinated != nil || input.capacityMet != nil else {
             throw AppError(.badRequest, code: "missing_field", message: "give adultFirstDose, olderFullyVaccinated or capacityMet", field: "body")
         }
-        try await store.setWeekFigures(code: code, day: day,
-                                       WeekFigures(adultFirstDose: input.adultFirstDose, olderFullyVaccinated: input.olderFullyVaccinated,
-                                                   capacityMet: input.capacityMet),
-                                       by: principal.label, at: now)
+        try await store.setWeekFigures(code: code, day: day, input, by: principal.label, at: now)
     }
 
     /// Community cases an area reports without tracing, for a day (usually the last day of a week). Reporting the
@@ -88,7 +74,7 @@ extension TruyVet {
                 if let cases, cases != cases.rounded() { throw AppError.invalid("community_cases", "community_cases must be a whole number") }
                 if let population { _ = try await setPopulation(code: f[0], population: Int(exactly: population) ?? -1, by: principal) }
                 if adult != nil || older != nil || capacity != nil {
-                    try await setFigures(code: f[0], day: day, FiguresInput(adultFirstDose: adult, olderFullyVaccinated: older, capacityMet: capacity),
+                    try await setFigures(code: f[0], day: day, WeekFigures(adultFirstDose: adult, olderFullyVaccinated: older, capacityMet: capacity),
                                          by: principal, now: now)
                 }
                 if let cases { try await reportCases(code: f[0], day: day, count: Int(exactly: cases) ?? -1, by: principal) }

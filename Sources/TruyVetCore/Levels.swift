@@ -104,8 +104,8 @@ public struct LevelRuleBook: Sendable {
     }
 }
 
-/// One week's figures of an area, as entered by the health office (any may be unknown).
-public struct WeekFigures: Sendable, Equatable {
+/// One week's figures of an area, as entered by the health office (any may be unknown; percentages 0–100).
+public struct WeekFigures: Sendable, Equatable, Decodable {
     public var adultFirstDose: Double?
     public var olderFullyVaccinated: Double?
     public var capacityMet: Bool?
