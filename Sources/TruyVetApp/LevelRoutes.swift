@@ -12,6 +12,7 @@ extension Routes {
         v1.get("areas/:code/level") { request, context in try await areaLevel(request, context) }
         v1.get("areas/:code/levels") { request, context in try await areaHistory(request, context) }
         v1.post("areas/:code/announcements") { request, context in try await announce(request, context) }
+        v1.get("areas/:code/announcements") { request, context in try await timeline(request, context) }
         v1.get("levels") { request, _ in try await childLevels(request) }
         v1.get("level-rules") { _, _ in try JSON.response(LevelRulesJSON(app)) }
         v1.get("venues/:id/status") { request, context in try await venueStatus(request, context) }
@@ -102,7 +103,16 @@ extension Routes {
         let day = try Day.parse(date, field: "date")
         let at = try body.announcedAt.map { raw throws(AppError) in try Instant.parse(raw, field: "announcedAt") } ?? Date()
         let made = try await app.announce(code: areaCode(context), day: day, at: at, by: principal, includeChildren: body.includeChildren ?? true)
-        return try JSON.response(made.map(AnnouncementJSON.init), status: .created)
+        return try JSON.response(made.map { AnnouncementJSON($0) }, status: .created)
+    }
+
+    /// The area's timeline: every announcement, and whether it is past, in force, upcoming or replaced at `at`.
+    func timeline(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let code = areaCode(context)
+        guard try await app.store.area(code: code) != nil else { throw AppError.notFound("area \(code)") }
+        let at = try request.uri.queryParameters.get("at").map { raw throws(AppError) in try Instant.parse(String(raw), field: "at") } ?? Date()
+        let all = try await app.store.announcements(codes: [code])[code] ?? []
+        return try JSON.response(Announcement.statuses(all, at: at).map { AnnouncementJSON($0.announcement, status: $0.status.rawValue) })
     }
 
     func venueStatus(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -165,9 +175,11 @@ struct LevelListJSON: Encodable {
 
 struct AnnouncementJSON: Encodable {
     let code: String, date: String, level: Int, announcedAt: String, effectiveFrom: String, announcedBy: String
-    init(_ a: Announcement) {
+    let status: String?
+    init(_ a: Announcement, status: String? = nil) {
         code = a.code; date = a.date.description; level = a.level
         announcedAt = Instant.format(a.announcedAt); effectiveFrom = Instant.format(a.effectiveFrom); announcedBy = a.announcedBy
+        self.status = status
     }
 }
 

@@ -357,12 +357,29 @@ public struct Announcement: Sendable, Equatable {
     /// An area's timeline at `at`: the level in force and the next one announced. An announcement made before an
     /// earlier one took effect replaces it.
     public static func timeline(_ all: [Announcement], at: Date) -> (inForce: Announcement?, upcoming: Announcement?) {
+        let live = statuses(all, at: at).filter { $0.status != .replaced }.map(\.announcement)
+        return (live.last { $0.effectiveFrom <= at }, live.last { $0.effectiveFrom > at })
+    }
+
+    public enum Status: String, Sendable {
+        /// Took effect, and a later one has since.
+        case past
+        case inForce = "in_force"
+        /// Announced, not yet in effect (a raise waits).
+        case upcoming
+        /// Another announcement came before it took effect: it never applies.
+        case replaced
+    }
+
+    /// Every announcement made by `at`, oldest first, with what it is at `at`.
+    public static func statuses(_ all: [Announcement], at: Date) -> [(announcement: Announcement, status: Status)] {
         let sorted = all.filter { $0.announcedAt <= at }.sorted { ($0.announcedAt, $0.id) < ($1.announcedAt, $1.id) }
-        var live: [Announcement] = []
+        var out: [(announcement: Announcement, status: Status)] = []
         for (i, a) in sorted.enumerated() {
             let replaced = sorted[(i + 1)...].contains { $0.announcedAt < a.effectiveFrom }
-            if !replaced { live.append(a) }
+            out.append((a, replaced ? .replaced : (a.effectiveFrom > at ? .upcoming : .past)))
         }
-        return (live.last { $0.effectiveFrom <= at }, live.last { $0.effectiveFrom > at })
+        if let current = out.lastIndex(where: { $0.status == .past }) { out[current].status = .inForce }
+        return out
     }
 }

@@ -109,6 +109,12 @@ extension TestApp.Client {
             #expect(csv.text.contains("01840,Phường Đức Xuân,2021-11-19,10000,3,1,20.00,2,,,,,2,yellow,2021-11-19T18:00:00+07:00,2021-11-21T18:00:00+07:00"))
             let history = try await c.call(.get, "/v1/areas/01840/levels?from=2021-11-05&to=2021-11-19").json([LevelReply].self)
             #expect(history.map(\.level) == [1, 1, 2])
+
+            // Announced again before the raise took effect: the new announcement replaces the first; the timeline says so.
+            _ = try await c.call(.post, "/v1/areas/01840/announcements", token: health, json: #"{"date": "2021-11-19", "announcedAt": "2021-11-20T09:00:00+07:00", "includeChildren": false}"#)
+            struct Entry: Decodable { let level: Int; let status: String }
+            let timeline = try await c.call(.get, "/v1/areas/01840/announcements?at=2021-11-20T10:00:00%2B07:00").json([Entry].self)
+            #expect(timeline.map(\.status) == ["replaced", "upcoming"], "the same level 2 again: still a raise over nothing in force")
         }
     }
 
