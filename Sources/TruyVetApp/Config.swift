@@ -38,6 +38,9 @@ public struct AppConfig: Sendable {
     public var provinceLevelRules: [String: String] = [:]
     /// `TRUYVET_MEASURES`: a JSON measures table replacing the bundled one.
     public var measuresFile: String?
+    /// `TRUYVET_RETENTION_DAYS`: visits are hard-deleted this many days after their stay ended (0: kept). When not
+    /// set, the store's own setting (the demo store keeps its 2021 visits), else 21 days.
+    public var retentionDays: Int?
     /// The time source of rate limits and burst detection (tests pin it).
     public var clock: @Sendable () -> Date = { Date() }
 
@@ -80,6 +83,7 @@ public struct AppConfig: Sendable {
         if let n = try number("TRUYVET_MIN_OVERLAP_MINUTES", 0...1440) { c.overlap.minOverlapMinutes = Double(n) }
         if let n = try number("TRUYVET_ONWARD_DAYS", 1...60) { c.overlap.onwardDays = Double(n) }
         if let n = try number("TRUYVET_QUARANTINE_DAYS", 1...60) { c.quarantineDays = n }
+        if let n = try number("TRUYVET_RETENTION_DAYS", 0...3650) { c.retentionDays = n }
         if let v = env["TRUYVET_LEVEL_RULES"], !v.isEmpty { c.levelRulesFile = v }
         if let v = env["TRUYVET_MEASURES"], !v.isEmpty { c.measuresFile = v }
         if let v = env["TRUYVET_LEVEL_RULES_PROVINCES"], !v.isEmpty {

@@ -166,6 +166,8 @@ extension TruyVet {
                     by: tracer, now: confirmed))
             }
         }
+        // Its visits are from the past: this store keeps them (TRUYVET_RETENTION_DAYS still wins when set).
+        try await store.setSetting(Self.retentionSetting, "0")
         summary.tracerToken = try await createToken(role: .tracer, label: "demo tracer")
         summary.healthToken = try await createToken(role: .health, label: "demo health office")
         return summary

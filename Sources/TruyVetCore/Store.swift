@@ -107,4 +107,13 @@ public protocol Store: Sendable {
     func weekFigures(days: ClosedRange<Day>) async throws -> [String: [Day: WeekFigures]]
     func addAnnouncement(_ a: Announcement) async throws -> Int64
     func announcements(codes: [String]) async throws -> [String: [Announcement]]
+
+    // Retention
+    /// Hard-deletes up to `limit` visits whose stay ended before `cutoff` (the check-out, or check-in + 24 h at the
+    /// latest), then the people left with no visit, case or quarantine, and their devices. Returns the counts.
+    func purgeVisits(endedBefore cutoff: Date, limit: Int) async throws -> (visits: Int, people: Int)
+    /// Deletes idempotency keys created before `keysBefore`, devices unused since `devicesBefore`, flags before `flagsBefore`.
+    func purgeRecords(keysBefore: Date, devicesBefore: Date, flagsBefore: Date) async throws -> Int
+    func setting(_ key: String) async throws -> String?
+    func setSetting(_ key: String, _ value: String) async throws
 }

@@ -229,6 +229,15 @@ public final class AppDatabase: Sendable {
                 CREATE INDEX announcements_code ON announcements(code, announced_at);
                 """)
         }
+        migrator.registerMigration("v6: retention") { db in
+            // Old visits are hard-deleted by the end of their stay; these indexes let the purge read only what goes.
+            try db.execute(sql: """
+                CREATE INDEX visits_checkin ON visits(checkin_at);
+                CREATE INDEX idempotency_created ON idempotency(created_at);
+                CREATE INDEX devices_updated ON devices(updated_at);
+                CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -47,7 +47,7 @@ struct TruyVetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "truyvet",
         abstract: "QR check-in and contact tracing.",
-        subcommands: [Serve.self, Areas.self, VenueCommand.self, PosterCommand.self, Posters.self, TokenCommand.self, Keys.self, ImportCommand.self, Demo.self, LevelCommand.self],
+        subcommands: [Serve.self, Areas.self, VenueCommand.self, PosterCommand.self, Posters.self, TokenCommand.self, Keys.self, ImportCommand.self, Demo.self, LevelCommand.self, Purge.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -74,6 +74,21 @@ struct Serve: AsyncParsableCommand {
         say("TruyVet listening on http://\(config.host):\(config.port) · QR codes point to \(config.resolvedPublicURL) · data in \(config.dataDir)")
         var logger = Logger(label: "truyvet")
         logger.logLevel = .info
+        // Retention: at start, then every hour.
+        let purger = Task {
+            while !Task.isCancelled {
+                do {
+                    let r = try await app.purge()
+                    if r.visits + r.people + r.records > 0 {
+                        logger.info("retention: deleted \(r.visits) visits, \(r.people) people, \(r.records) other records older than \(r.days) days")
+                    }
+                } catch {
+                    logger.error("retention: \(error)")
+                }
+                try? await Task.sleep(for: .seconds(3600))
+            }
+        }
+        defer { purger.cancel() }
         try await buildApplication(app, logger: logger).runService()
     }
 }
@@ -289,6 +304,30 @@ struct Demo: AsyncParsableCommand {
             }
             say("Tokens (also in \(path); `source` it):")
             say(env, terminator: "")
+        } catch { throw fail(error) }
+    }
+}
+
+struct Purge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Hard-delete visits whose stay ended more than the retention ago (the server also does this every hour).")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Retention in days (default: TRUYVET_RETENTION_DAYS, else the store's setting, else 21; 0 keeps everything).")
+    var days: Int?
+
+    func run() async throws {
+        do {
+            var config = try global.config()
+            if let days {
+                guard (0...3650).contains(days) else { throw AppError.invalid("days", "--days must be from 0 to 3650") }
+                config.retentionDays = days
+            }
+            let r = try await TruyVet.open(config: config).purge()
+            if r.days == 0 {
+                say("retention is off (0 days): nothing deleted")
+            } else {
+                say("deleted \(r.visits) visits that ended before \(Instant.format(r.cutoff!)) (\(r.days) days), \(r.people) people left with nothing, \(r.records) old keys, devices and flags")
+            }
         } catch { throw fail(error) }
     }
 }

@@ -29,6 +29,9 @@ import TruyVetCore
         #expect(province.population == 316_463 && province.childrenUnassessed == 0)
         let ward = try await app.level(code: TruyVet.demoHotCommune, day: Day("2021-11-21")!).assessment
         #expect(ward.population == 14_000 && ward.casesThisWeek == 5 && ward.level == 1)
+        // Its 2021 visits are kept: retention is off in the demo store.
+        #expect(try await app.retentionDays() == 0)
+        #expect(try await app.purge().visits == 0)
         // Only into an empty store.
         await #expect(throws: AppError.self) { _ = try await app.fillDemo(venueCount: 10, peopleCount: 10) }
     }

@@ -1,0 +1,40 @@
+import Foundation
+import TruyVetCore
+
+/// Retention (domain.md §6): check-in data is kept for a fixed time after each stay ends, then hard-deleted.
+extension TruyVet {
+    public static let defaultRetentionDays = 21
+    static let retentionSetting = "retention_days"
+
+    /// The retention in force: configuration, else the store's setting, else 21 days. 0: nothing is deleted.
+    public func retentionDays() async throws -> Int {
+        if let days = config.retentionDays { return days }
+        if let stored = try await store.setting(Self.retentionSetting), let days = Int(stored) { return days }
+        return Self.defaultRetentionDays
+    }
+
+    public struct PurgeReport: Sendable, Equatable {
+        public var days = 0
+        public var cutoff: Date?
+        public var visits = 0
+        public var people = 0
+        public var records = 0
+    }
+
+    /// Deletes visits whose stay ended more than the retention ago, the people and devices left with nothing, old
+    /// idempotency keys (after 2 days) and flags. Cases, quarantines and the audit log are kept.
+    public func purge(now: Date = Date(), chunk: Int = 10_000) async throws -> PurgeReport {
+        var report = PurgeReport(days: try await retentionDays())
+        guard report.days > 0 else { return report }
+        let cutoff = now.addingTimeInterval(-Double(report.days) * 86400)
+        report.cutoff = cutoff
+        while true {
+            let (visits, people) = try await store.purgeVisits(endedBefore: cutoff, limit: chunk)
+            report.visits += visits
+            report.people += people
+            if visits < chunk { break }
+        }
+        report.records = try await store.purgeRecords(keysBefore: now.addingTimeInterval(-2 * 86400), devicesBefore: cutoff, flagsBefore: cutoff)
+        return report
+    }
+}
