@@ -42,7 +42,10 @@ extension Routes {
         let day = try Day.parse(context.parameters.get("date") ?? "", field: "date")
         let body = try await JSON.decode(WeekFigures.self, from: request, context: context)
         try await app.setFigures(code: areaCode(context), day: day, body, by: principal)
-        return try JSON.response(LevelJSON(try await app.level(code: areaCode(context), day: day), app: app))
+        // What is stored now for that week (fields not sent keep their earlier values).
+        let stored = try await app.store.weekFigures(days: day...day)[areaCode(context)]?[day] ?? body
+        return try JSON.response(FiguresJSON(code: areaCode(context), date: day.description, adultFirstDose: stored.adultFirstDose,
+                                             olderFullyVaccinated: stored.olderFullyVaccinated, capacityMet: stored.capacityMet))
     }
 
     struct CaseCountBody: Decodable { var date: String?; var communityCases: Int? }
@@ -161,6 +164,11 @@ struct LevelJSON: Encodable {
         children = Dictionary(uniqueKeysWithValues: a.children.map { (String($0.key), $0.value) })
         childrenUnassessed = a.childrenUnassessed
     }
+}
+
+struct FiguresJSON: Encodable {
+    let code: String, date: String
+    let adultFirstDose: Double?, olderFullyVaccinated: Double?, capacityMet: Bool?
 }
 
 struct CaseCountJSON: Encodable { let code: String; let date: String; let communityCases: Int }

@@ -171,6 +171,11 @@ extension TestApp.Client {
             _ = try await c.call(.post, "/v1/areas/01843/case-counts", token: health, json: #"{"date": "2021-11-04", "communityCases": 40}"#)
             #expect(try await c.call(.get, "/v1/areas/01843/level?date=2021-11-12").json(LevelReply.self).level == 4)
             #expect(try await c.call(.get, "/v1/areas/01843/level?date=2021-11-19").json(LevelReply.self).level == 1)
+            // Figures are stored even where no level can be computed yet, and merge field by field.
+            let saved = try await c.call(.put, "/v1/areas/01846/weeks/2021-11-18", token: health, json: #"{"adultFirstDose": 75}"#)
+            #expect(saved.status == 200 && saved.text.contains(#""adultFirstDose":75"#))
+            let merged = try await c.call(.put, "/v1/areas/01846/weeks/2021-11-18", token: health, json: #"{"capacityMet": true}"#)
+            #expect(merged.text.contains(#""adultFirstDose":75"#) && merged.text.contains(#""capacityMet":true"#))
             _ = try await c.call(.put, "/v1/areas/01843/weeks/2021-11-18", token: health, json: #"{"capacityMet": false}"#)
             let held = try await c.call(.get, "/v1/areas/01843/level?date=2021-11-19").json(LevelReply.self)
             #expect(held.band == 1 && held.level == 4)
