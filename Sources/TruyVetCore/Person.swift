@@ -16,12 +16,19 @@ public struct PersonInput: Sendable, Equatable {
         self.idNumber = try Self.idNumber(rawID)
     }
 
+    /// Latin letters (with every Vietnamese diacritic) and combining diacritics: accepted in names without a Unicode
+    /// property lookup (a test checks every one of them is a letter or a mark).
+    public static let latinLetters: [ClosedRange<UInt32>] = [0x41...0x5A, 0x61...0x7A, 0xC0...0xD6, 0xD8...0xF6, 0xF8...0x24F,
+                                                              0x300...0x36F, 0x1E00...0x1EFF]
+
     /// A person's name: NFC, trimmed, single-spaced, 1–100 characters of letters, spaces, apostrophes, hyphens and dots.
     public static func name(_ rawName: String?, field: String = "name") throws(AppError) -> String {
         let name = try Text.required(rawName, field: field, max: Self.nameLength.upperBound)
         // Letters of any script, combining marks, spaces, apostrophes, hyphens and dots: real names, never formulas.
         let allowed = name.unicodeScalars.allSatisfy { s in
-            switch s.properties.generalCategory {
+            // Latin letters with any Vietnamese diacritics, without a Unicode property lookup.
+            if PersonInput.latinLetters.contains(where: { $0.contains(s.value) }) { return true }
+            return switch s.properties.generalCategory {
             case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
                  .nonspacingMark, .spacingMark, .enclosingMark: true
             default: s == " " || s == "'" || s == "’" || s == "-" || s == "." || s == "\u{2010}"

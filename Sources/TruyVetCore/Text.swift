@@ -12,7 +12,8 @@ public enum Text {
             if required { throw .invalid(field, "\(field) must not be empty") }
             return nil
         }
-        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format && $0 != "\u{200D}" }) {
+        if !value.unicodeScalars.allSatisfy(plainLatin),
+           value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format && $0 != "\u{200D}" }) {
             throw .invalid(field, "\(field) must not contain control characters")
         }
         if value.count > max {
@@ -26,6 +27,15 @@ public enum Text {
     public static func nfc(_ s: String) -> String {
         if s.unicodeScalars.allSatisfy({ $0.value < 0x300 || (0x1E00...0x1EFF).contains($0.value) }) { return s }
         return s.precomposedStringWithCanonicalMapping
+    }
+
+    /// Printable ASCII, Latin-1 and Latin Extended-A/B (but the soft hyphen), combining diacritics, and Latin Extended
+    /// Additional (all of Vietnamese): no control or format character among them, so no Unicode property lookup.
+    public static func plainLatin(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x20...0x7E, 0xA0...0xAC, 0xAE...0x24F, 0x300...0x36F, 0x1E00...0x1EFF: true
+        default: false
+        }
     }
 
     static func trimmed(_ s: String) -> String {

@@ -90,4 +90,20 @@ import TruyVetCore
             #expect(Array(Text.nfc(form).unicodeScalars) == Array(form.precomposedStringWithCanonicalMapping.unicodeScalars))
         }
     }
+
+    @Test func theFastPathsAgreeWithUnicode() {
+        for range in PersonInput.latinLetters {
+            for v in range {
+                let c = Unicode.Scalar(v)!.properties.generalCategory
+                #expect([.uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .nonspacingMark].contains(c), "U+\(String(v, radix: 16))")
+            }
+        }
+        for v in UInt32(0)...0x1FFF {
+            guard let s = Unicode.Scalar(v), Text.plainLatin(s) else { continue }
+            #expect(s.properties.generalCategory != .control && s.properties.generalCategory != .format, "U+\(String(v, radix: 16))")
+        }
+        #expect(throws: AppError.self) { try Text.clean("An\u{AD}", field: "name", max: 10) }
+        #expect(throws: AppError.self) { try Text.clean("An\u{200B}", field: "name", max: 10) }
+        #expect(throws: AppError.self) { try PersonInput.name("An×") }
+    }
 }
