@@ -32,7 +32,7 @@ import TruyVetStore
             {"phone": "0901000005", "areaCode": "01840", "sampleDate": "2021-12-01", "confirmedAt": "2021-12-02T10:00:00+07:00"}
             """.utf8))
         _ = try await app.registerCase(input, by: Principal(role: .tracer, label: "t"), now: now)
-        let purged = try await app.purge(now: now, chunk: 2)
+        let purged = try await app.purge(now: now, chunk: 2, pause: .zero)
         // Gone: 1's two visits (ended 29 h and 99 h before the cutoff), 3's (no check-out: 24 h after 25 h before),
         // 5's visit. Kept: 2's (ended after the cutoff), 4's (open, its 24 h end is after the cutoff).
         #expect(purged.days == 21 && purged.visits == 4 && purged.people == 2, "people 1 and 3; 5 is a case")
