@@ -144,9 +144,11 @@ extension TruyVet {
         public let people: [Int64: OpenedPerson]
         public let venues: [Int64: Venue]
         public let quarantines: [Int64: Quarantine]
+        /// Each contact's tier, looked up for every exposure's "through whom".
+        let tiers: [Int64: Tier]
 
         public func tier(of person: Int64) -> String {
-            person == record.personID ? "F0" : contacts.first { $0.personID == person }?.tier.name ?? "?"
+            person == record.personID ? "F0" : tiers[person]?.name ?? "?"
         }
     }
 
@@ -189,7 +191,8 @@ extension TruyVet {
             if let venue = try await store.venue(id: id) { venues[id] = venue }
         }
         return Tracing(record: record, degree: query.degree, rules: rules, casePresences: casePresences, contacts: contacts,
-                       people: people, venues: venues, quarantines: try await store.quarantines(personIDs: Array(ids.dropFirst())))
+                       people: people, venues: venues, quarantines: try await store.quarantines(personIDs: Array(ids.dropFirst())),
+                       tiers: Dictionary(uniqueKeysWithValues: contacts.map { ($0.personID, $0.tier) }))
     }
 
     /// The one CSV of contacts: a row per exposure, formula-safe.
