@@ -6,9 +6,11 @@ import TruyVetCore
 public func buildApplication(_ app: TruyVet, logger: Logger = Logger(label: "truyvet")) -> some ApplicationProtocol {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware())
-    Routes(app: app).register(on: router)
+    let routes = Routes(app: app)
+    routes.register(on: router)
     return Application(
         router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [CheckinFastPath(routes: routes, logger: logger)])),
         configuration: .init(address: .hostname(app.config.host, port: app.config.port), serverName: "truyvet"),
         logger: logger)
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import TruyVetCore
 
@@ -15,8 +16,12 @@ extension Routes {
     }
 
     func limitAddress(_ context: AppRequestContext) throws {
+        try limitAddress(clientKey(context))
+    }
+
+    func limitAddress(_ client: String) throws {
         let now = app.config.clock()
-        guard perAddress.allow(clientKey(context), now: now) else {
+        guard perAddress.allow(client, now: now) else {
             throw RateLimited(retryAfter: perAddress.retryAfter(now: now), message: "too many check-ins from this address; try again in a minute")
         }
     }
@@ -30,13 +35,19 @@ extension Routes {
 
     /// Counts the check-in towards the venue's burst detector and records a flag when it trips.
     func noteBurst(_ receipt: TruyVet.Receipt) async {
+        guard let flag = burstFlag(receipt) else { return }
+        try? await app.store.addFlag(flag)
+    }
+
+    /// The flag to record if this check-in trips the venue's burst detector.
+    func burstFlag(_ receipt: TruyVet.Receipt) -> Flag? {
         guard case .created = receipt.outcome,
-              let burst = bursts.record(venueID: receipt.venue.id, capacity: receipt.venue.capacity, now: app.config.clock()) else { return }
+              let burst = bursts.record(venueID: receipt.venue.id, capacity: receipt.venue.capacity, now: app.config.clock()) else { return nil }
         let detail = switch burst.reason {
         case .capacity: "\(burst.count) check-ins within a minute, more than the venue's capacity of \(burst.threshold)"
         case .normalRate: "\(burst.count) check-ins within a minute, far above the venue's normal rate (threshold \(burst.threshold))"
         }
-        try? await app.store.addFlag(Flag(venueID: receipt.venue.id, at: app.config.clock(), kind: .checkinBurst, detail: detail))
+        return Flag(venueID: receipt.venue.id, at: app.config.clock(), kind: .checkinBurst, detail: detail)
     }
 
     // MARK: API
@@ -49,6 +60,17 @@ extension Routes {
         var idNumber: String?
         var at: String?
         var idempotencyKey: String?
+
+        /// A flat object of strings is read by hand (the hot path); anything else by `JSONDecoder`, for its errors.
+        static func decode(_ buffer: ByteBuffer) throws -> CheckinBody {
+            guard buffer.readableBytes > 0 else { throw JSON.emptyBody }
+            if let m = buffer.withUnsafeReadableBytes(FlatJSON.parse) {
+                func get(_ key: String) -> String? { m[key] ?? nil }
+                return CheckinBody(token: get("token"), shortCode: get("shortCode"), phone: get("phone"), name: get("name"),
+                                   idNumber: get("idNumber"), at: get("at"), idempotencyKey: get("idempotencyKey"))
+            }
+            return try JSON.decode(CheckinBody.self, from: buffer)
+        }
     }
 
     /// The venue a poster token (or a whole check-in URL) or a typed short code stands for; one 404 for anything else.
@@ -65,16 +87,61 @@ extension Routes {
     }
 
     func apiCheckin(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        try limitAddress(context)
-        let body = try await JSON.decode(CheckinBody.self, from: request, context: context)
-        let venue = try await venue(token: body.token, shortCode: body.shortCode)
-        let person = try PersonInput(name: body.name, phone: body.phone, idNumber: body.idNumber)
-        try limitPerson(person.phone)
-        let at = try body.at.map { raw throws(AppError) in try Instant.parse(raw, field: "at") }
-        let receipt = try await app.checkin(venue: venue, person: person, at: at, source: .api, idempotencyKey: body.idempotencyKey)
-        await noteBurst(receipt)
-        let status: HTTPResponse.Status = if case .alreadyOpen = receipt.outcome { .ok } else { .created }
-        return JSON.response(ReceiptJSON(receipt), status: status)
+        let body = try await request.body.collect(upTo: JSON.maxBody)
+        let answer = await withCheckedContinuation { continuation in
+            checkin(body: body, client: clientKey(context), hop: { work in Task { work() } }, logger: context.logger) {
+                continuation.resume(returning: $0)
+            }
+        }
+        return answer.response
+    }
+
+    /// Moves the rest of a request's work off the store's writer thread (onto the connection's event loop, or a task).
+    typealias Hop = @Sendable (@escaping @Sendable () -> Void) -> Void
+
+    /// `POST /v1/checkins`, all of it but HTTP framing: for the router and for `CheckinFastPath`, which calls it on an
+    /// event loop. Nothing here blocks: a venue not in memory and a burst flag are awaited in tasks, the store answers
+    /// through a callback after its group commit, and `done` is called exactly once.
+    func checkin(body: ByteBuffer, client: String, hop: @escaping Hop, logger: Logger,
+                 done: @escaping @Sendable (HTTPAnswer) -> Void) {
+        let fail: @Sendable (any Error) -> Void = { done(JSON.answer(for: $0, logger: logger, path: "/v1/checkins")) }
+        let proceed: @Sendable (CheckinBody, Venue) -> Void = { body, venue in
+            do {
+                let person = try PersonInput(name: body.name, phone: body.phone, idNumber: body.idNumber)
+                try limitPerson(person.phone)
+                let at = try body.at.map { raw throws(AppError) in try Instant.parse(raw, field: "at") }
+                let request = try app.checkinRequest(venue: venue, person: person, at: at, now: Date(), source: .api,
+                                                     idempotencyKey: body.idempotencyKey)
+                app.store.checkin(request) { result in
+                    hop {
+                        do {
+                            let receipt = app.receipt(try result.get(), venue: venue)
+                            let status: HTTPResponse.Status = if case .alreadyOpen = receipt.outcome { .ok } else { .created }
+                            let answer = HTTPAnswer.json(ReceiptJSON(receipt).json, status: status)
+                            guard let flag = burstFlag(receipt) else { return done(answer) }
+                            Task {
+                                try? await app.store.addFlag(flag)
+                                done(answer)
+                            }
+                        } catch { fail(error) }
+                    }
+                }
+            } catch { fail(error) }
+        }
+        do {
+            try limitAddress(client)
+            let body = try CheckinBody.decode(body)
+            if let token = body.token {
+                switch app.lookupPoster(token: token.split(separator: "/").last.map(String.init) ?? token) {
+                case .venue(let venue): return proceed(body, venue)
+                case .invalid: throw Page.invalidCodeError
+                case .ask: break
+                }
+            }
+            Task {
+                do { proceed(body, try await venue(token: body.token, shortCode: body.shortCode)) } catch { fail(error) }
+            }
+        } catch { fail(error) }
     }
 
     struct CheckoutBody: Decodable { var checkoutSecret: String? }
@@ -281,10 +348,11 @@ struct RateLimited: Error, HTTPResponseError {
     let retryAfter: Int
     let message: String
     var status: HTTPResponse.Status { .tooManyRequests }
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        var r = JSON.error(AppError(.tooManyRequests, code: "rate_limited", message: message))
-        r.headers[.retryAfter] = String(retryAfter)
-        return r
+    func response(from request: Request, context: some RequestContext) throws -> Response { answer.response }
+    var answer: HTTPAnswer {
+        var a = JSON.errorAnswer(AppError(.tooManyRequests, code: "rate_limited", message: message))
+        a.headers[.retryAfter] = String(retryAfter)
+        return a
     }
 }
 

@@ -54,16 +54,21 @@ extension TruyVet {
     /// Checks a person in at a venue. `at` (client time) must be within ±5 minutes of `now`.
     public func checkin(venue: Venue, person: PersonInput, at: Date? = nil, now: Date = Date(), source: VisitSource,
                         idempotencyKey: String? = nil) async throws -> Receipt {
+        let request = try checkinRequest(venue: venue, person: person, at: at, now: now, source: source, idempotencyKey: idempotencyKey)
+        return receipt(try await store.checkin(request), venue: venue)
+    }
+
+    /// The checked and sealed request for the store: every rule of a check-in that needs no stored data.
+    func checkinRequest(venue: Venue, person: PersonInput, at: Date?, now: Date, source: VisitSource,
+                        idempotencyKey: String?) throws(AppError) -> CheckinRequest {
         if let at, abs(at.timeIntervalSince(now)) > Self.clockSkew {
             throw AppError.invalid("at", "at must be within 5 minutes of the server's time (\(Instant.format(now))); send no 'at' to use the server's time")
         }
         if let key = idempotencyKey, key.isEmpty || key.count > 100 {
             throw AppError.invalid("idempotencyKey", "idempotencyKey must be 1–100 characters")
         }
-        let outcome = try await store.checkin(CheckinRequest(venueID: venue.id, defaultStayMinutes: venue.defaultStayMinutes,
-                                                             person: seal(person), at: at ?? now, source: source,
-                                                             idempotencyKey: idempotencyKey))
-        return receipt(outcome, venue: venue)
+        return CheckinRequest(venueID: venue.id, defaultStayMinutes: venue.defaultStayMinutes, person: seal(person), at: at ?? now,
+                              source: source, idempotencyKey: idempotencyKey)
     }
 
     func receipt(_ outcome: CheckinOutcome, venue: Venue) -> Receipt {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import TruyVetCore
 
@@ -28,6 +29,20 @@ struct ErrorBody: Encodable {
     let field: String?
 }
 
+/// A whole answer in memory: what `Response` carries for small bodies, and what the check-in fast path writes to
+/// the channel itself.
+struct HTTPAnswer: Sendable {
+    var status: HTTPResponse.Status
+    var headers: HTTPFields
+    var body: ByteBuffer
+
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> HTTPAnswer {
+        HTTPAnswer(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: ByteBuffer(string: text))
+    }
+
+    var response: Response { Response(status: status, headers: headers, body: .init(byteBuffer: body)) }
+}
+
 enum JSON {
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -42,20 +57,28 @@ enum JSON {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
-    static func error(_ e: AppError) -> Response {
+    static func error(_ e: AppError) -> Response { errorAnswer(e).response }
+
+    static func errorAnswer(_ e: AppError) -> HTTPAnswer {
         // Encoding this struct cannot fail.
-        (try? response(ErrorBody(error: e.code, message: e.message, field: e.field), status: e.httpStatus))
-            ?? Response(status: e.httpStatus)
+        let body = (try? encoder.encode(ErrorBody(error: e.code, message: e.message, field: e.field))) ?? Data()
+        return HTTPAnswer(status: e.httpStatus, headers: [.contentType: "application/json; charset=utf-8"], body: ByteBuffer(bytes: body))
     }
+
+    /// The largest JSON request body.
+    static let maxBody = 1024 * 1024
 
     /// Decodes a JSON body; every failure becomes a 400 naming the field.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: AppRequestContext) async throws -> T {
-        let buffer = try await request.body.collect(upTo: 1024 * 1024)
-        guard buffer.readableBytes > 0 else {
-            throw AppError(.badRequest, code: "empty_body", message: "a JSON object is required in the request body", field: "body")
-        }
+        try decode(type, from: try await request.body.collect(upTo: maxBody))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
+        guard buffer.readableBytes > 0 else { throw emptyBody }
         return try decode(type, from: Data(buffer: buffer))
     }
+
+    static let emptyBody = AppError(.badRequest, code: "empty_body", message: "a JSON object is required in the request body", field: "body")
 
     static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         do {
@@ -126,20 +149,31 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as AppError {
-            return JSON.error(error)
-        } catch let error as DecodingError {
-            return JSON.error(AppError(decoding: error))
-        } catch let error as RateLimited {
-            return try error.response(from: request, context: context)
-        } catch let error as HTTPError {
-            return JSON.error(Self.map(status: error.status, message: error.body))
-        } catch let error as any HTTPResponseError {
-            return JSON.error(Self.map(status: error.status, message: nil))
         } catch {
-            context.logger.error("internal error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
-            return JSON.error(AppError(.unavailable, code: "internal_error", message: "the request failed on the server; it has been logged"))
-                .with(status: .internalServerError)
+            return JSON.answer(for: error, logger: context.logger, path: request.uri.path).response
+        }
+    }
+}
+
+extension JSON {
+    /// The one mapping of errors to answers (the check-in fast path uses it too).
+    static func answer(for error: any Error, logger: Logger, path: String) -> HTTPAnswer {
+        switch error {
+        case let error as AppError:
+            return JSON.errorAnswer(error)
+        case let error as DecodingError:
+            return JSON.errorAnswer(AppError(decoding: error))
+        case let error as RateLimited:
+            return error.answer
+        case let error as HTTPError:
+            return JSON.errorAnswer(map(status: error.status, message: error.body))
+        case let error as any HTTPResponseError:
+            return JSON.errorAnswer(map(status: error.status, message: nil))
+        default:
+            logger.error("internal error", metadata: ["error": "\(String(reflecting: error))", "path": "\(path)"])
+            var answer = JSON.errorAnswer(AppError(.unavailable, code: "internal_error", message: "the request failed on the server; it has been logged"))
+            answer.status = .internalServerError
+            return answer
         }
     }
 

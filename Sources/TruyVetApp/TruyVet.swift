@@ -8,6 +8,7 @@ import TruyVetStore
 public struct TruyVet: Sendable {
     public let store: any Store
     public let keyring: SigningKeyring
+    let posters: PosterVerifier
     public let config: AppConfig
     public let cipher: PersonalDataCipher
     /// The epidemic-level rule sets and the measures table (bundled defaults, or the files configuration names).
@@ -18,6 +19,7 @@ public struct TruyVet: Sendable {
     public init(store: any Store, keyring: SigningKeyring, dataKey: SymmetricKey, config: AppConfig) throws {
         self.store = store
         self.keyring = keyring
+        self.posters = PosterVerifier(keyring: keyring)
         self.config = config
         self.cipher = PersonalDataCipher(dataKey: dataKey)
         self.adminTokenHash = config.adminToken.map(BearerToken.hash)
@@ -109,9 +111,29 @@ public struct TruyVet: Sendable {
 
     /// The venue a poster token stands for, or nil: forged, tampered, rotated, retired key and unknown venue alike.
     public func verifyPoster(token: String) async throws -> Venue? {
-        guard let claims = PosterToken.verify(token, keyring: keyring),
-              let venue = try await store.venue(id: claims.venueID),
-              venue.posterGeneration == claims.generation else { return nil }
+        switch lookupPoster(token: token) {
+        case .venue(let venue): return venue
+        case .invalid: return nil
+        case .ask(let claims): return try await venue(claims)
+        }
+    }
+
+    /// A poster token's venue when it can be told without I/O (a remembered token, a cached venue), else what to ask the store.
+    enum PosterLookup: Sendable {
+        case venue(Venue)
+        case invalid
+        case ask(PosterToken)
+    }
+
+    func lookupPoster(token: String) -> PosterLookup {
+        guard let claims = posters.verify(token) else { return .invalid }
+        guard let venue = store.cachedVenue(id: claims.venueID) else { return .ask(claims) }
+        return venue.posterGeneration == claims.generation ? .venue(venue) : .invalid
+    }
+
+    /// The venue of verified claims, nil when it is unknown or the poster was rotated since.
+    func venue(_ claims: PosterToken) async throws -> Venue? {
+        guard let venue = try await store.venue(id: claims.venueID), venue.posterGeneration == claims.generation else { return nil }
         return venue
     }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// HMAC keys that sign poster tokens. Several can verify at once; new posters use `current`.
 public struct SigningKeyring: Sendable {
@@ -135,5 +136,28 @@ public enum Base64URL {
             }
         }
         return out
+    }
+}
+
+/// Verifies poster tokens and remembers the ones that verified: a poster is scanned all day, so a repeat costs a
+/// dictionary lookup instead of an HMAC. Only tokens that verified are kept (a forged one never is), at most
+/// `capacity` of them (then the memory starts again).
+public final class PosterVerifier: Sendable {
+    public let keyring: SigningKeyring
+    private let verified = Mutex<[String: PosterToken]>([:])
+    public static let capacity = 100_000
+
+    public init(keyring: SigningKeyring) {
+        self.keyring = keyring
+    }
+
+    public func verify(_ text: String) -> PosterToken? {
+        if let known = verified.withLock({ $0[text] }) { return known }
+        guard let token = PosterToken.verify(text, keyring: keyring) else { return nil }
+        verified.withLock { cache in
+            if cache.count >= Self.capacity { cache.removeAll(keepingCapacity: true) }
+            cache[text] = token
+        }
+        return token
     }
 }

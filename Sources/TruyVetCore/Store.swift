@@ -29,6 +29,8 @@ public protocol Store: Sendable {
     /// Inserts a venue; returns false when its id or short code is already taken (the caller draws again).
     func insertVenue(_ venue: Venue) async throws -> Bool
     func venue(id: Int64) async throws -> Venue?
+    /// The venue if the store has it in memory (no I/O, callable on an event loop); nil means "ask `venue(id:)`".
+    func cachedVenue(id: Int64) -> Venue?
     /// Venues of a commune, district or province, by name.
     func venues(inArea code: String, limit: Int, offset: Int) async throws -> [Venue]
     /// Increments the poster generation; nil when there is no such venue.
@@ -42,6 +44,8 @@ public protocol Store: Sendable {
     // Visits
     /// Records a check-in durably before returning (committed in groups with concurrent ones).
     func checkin(_ request: CheckinRequest) async throws -> CheckinOutcome
+    /// The same, answering through `completion` (called once, on any thread) instead of suspending a task.
+    func checkin(_ request: CheckinRequest, completion: @escaping @Sendable (Result<CheckinOutcome, any Error>) -> Void)
     /// Sets the check-out if the visit is open; returns the visit (unchanged when already checked out), nil if unknown.
     func checkout(visitID: Int64, at: Date) async throws -> Visit?
     func visit(id: Int64) async throws -> Visit?
@@ -116,4 +120,14 @@ public protocol Store: Sendable {
     func purgeRecords(keysBefore: Date, devicesBefore: Date, flagsBefore: Date) async throws -> Int
     func setting(_ key: String) async throws -> String?
     func setSetting(_ key: String, _ value: String) async throws
+}
+
+extension Store {
+    public func cachedVenue(id: Int64) -> Venue? { nil }
+
+    public func checkin(_ request: CheckinRequest, completion: @escaping @Sendable (Result<CheckinOutcome, any Error>) -> Void) {
+        Task {
+            do { completion(.success(try await checkin(request))) } catch { completion(.failure(error)) }
+        }
+    }
 }

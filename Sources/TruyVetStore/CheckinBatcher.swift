@@ -6,10 +6,11 @@ import TruyVetCore
 /// Group commit: check-ins that arrive while a transaction is being written wait and are written together in the
 /// next one, so throughput does not hang on one fsync per request. A check-in is answered only after its
 /// transaction has committed. Submitting takes a lock, not an actor hop; one dispatch queue drains the queue with
-/// GRDB's synchronous writes.
+/// GRDB's synchronous writes, and calls each completion on that queue (callers hop to their own thread).
 final class CheckinBatcher: Sendable {
+    typealias Completion = @Sendable (Result<CheckinOutcome, any Error>) -> Void
     private struct State {
-        var pending: [(CheckinRequest, CheckedContinuation<CheckinOutcome, any Error>)] = []
+        var pending: [(CheckinRequest, Completion)] = []
         var draining = false
     }
     private let writer: any DatabaseWriter
@@ -23,13 +24,17 @@ final class CheckinBatcher: Sendable {
 
     func submit(_ request: CheckinRequest) async throws -> CheckinOutcome {
         try await withCheckedThrowingContinuation { continuation in
-            let start = state.withLock { s in
-                s.pending.append((request, continuation))
-                defer { s.draining = true }
-                return !s.draining
-            }
-            if start { queue.async { self.drain() } }
+            submit(request) { continuation.resume(with: $0) }
         }
+    }
+
+    func submit(_ request: CheckinRequest, completion: @escaping Completion) {
+        let start = state.withLock { s in
+            s.pending.append((request, completion))
+            defer { s.draining = true }
+            return !s.draining
+        }
+        if start { queue.async { self.drain() } }
     }
 
     private func drain() {
@@ -43,10 +48,10 @@ final class CheckinBatcher: Sendable {
             if batch.isEmpty { return }
             do {
                 let outcomes = try writer.write { db in try batch.map { try VisitSQL.checkin($0.0, db) } }
-                for (item, outcome) in zip(batch, outcomes) { item.1.resume(returning: outcome) }
+                for (item, outcome) in zip(batch, outcomes) { item.1(.success(outcome)) }
             } catch {
                 // Nothing of this transaction was committed, so nothing was acknowledged.
-                for item in batch { item.1.resume(throwing: error) }
+                for item in batch { item.1(.failure(error)) }
             }
         }
     }
@@ -197,3 +202,4 @@ extension Int64 {
         try fetchOne(db.cachedStatement(sql: sql), arguments: arguments)
     }
 }
+

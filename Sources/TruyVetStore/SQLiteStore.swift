@@ -184,6 +184,14 @@ extension SQLiteStore {
         try await batcher.submit(request)
     }
 
+    public func checkin(_ request: CheckinRequest, completion: @escaping @Sendable (Result<CheckinOutcome, any Error>) -> Void) {
+        batcher.submit(request, completion: completion)
+    }
+
+    public func cachedVenue(id: Int64) -> Venue? {
+        cache.venues.withLock { $0[id] }
+    }
+
     public func checkout(visitID: Int64, at: Date) async throws -> Visit? {
         try await writer.write { db in
             guard let visit = try VisitSQL.visit(id: visitID, db) else { return nil }

@@ -23,8 +23,8 @@ extension TestApp.Client {
 }
 
 @Suite struct CheckinAPITests {
-    @Test func checkingInAnswersAReceiptAndASecondScanReturnsTheSameVisit() async throws {
-        try await TestApp.make().run { c in
+    @Test(arguments: [false, true]) func checkingInAnswersAReceiptAndASecondScanReturnsTheSameVisit(live: Bool) async throws {
+        try await TestApp.make().run(live: live) { c in
             let reg = try await c.register()
             let first = try await c.checkin(reg)
             #expect(first.status == 201)
@@ -38,8 +38,8 @@ extension TestApp.Client {
         }
     }
 
-    @Test func aRetryWithTheSameIdempotencyKeyGetsTheFirstAnswer() async throws {
-        try await TestApp.make().run { c in
+    @Test(arguments: [false, true]) func aRetryWithTheSameIdempotencyKeyGetsTheFirstAnswer(live: Bool) async throws {
+        try await TestApp.make().run(live: live) { c in
             let reg = try await c.register()
             let key = #", "idempotencyKey": "req-7f3a""#
             let a = try await c.checkin(reg, extra: key).json(CheckinReply.self)
@@ -51,8 +51,8 @@ extension TestApp.Client {
         }
     }
 
-    @Test func checkinTimesMustBeCloseToTheServerClock() async throws {
-        try await TestApp.make().run { c in
+    @Test(arguments: [false, true]) func checkinTimesMustBeCloseToTheServerClock(live: Bool) async throws {
+        try await TestApp.make().run(live: live) { c in
             let reg = try await c.register()
             let now = Instant.format(Date())
             #expect(try await c.checkin(reg, extra: #", "at": "\#(now)""#).status == 201)
@@ -75,17 +75,19 @@ extension TestApp.Client {
         (#"{"token": "TOKEN", "name": "An", "phone": 912345678}"#, 400, "phone"),
     ] as [(String, Int, String?)])
     func badCheckinsAreClearErrors(body: String, status: Int, field: String?) async throws {
-        try await TestApp.make().run { c in
-            let reg = try await c.register()
-            let token = String(reg.checkinPath.dropFirst(3))
-            let r = try await c.call(.post, "/v1/checkins", json: body.replacingOccurrences(of: "TOKEN", with: token))
-            #expect(r.status == status)
-            #expect(r.error?.field == field)
+        for live in [false, true] {
+            try await TestApp.make().run(live: live) { c in
+                let reg = try await c.register()
+                let token = String(reg.checkinPath.dropFirst(3))
+                let r = try await c.call(.post, "/v1/checkins", json: body.replacingOccurrences(of: "TOKEN", with: token))
+                #expect(r.status == status, "live: \(live)")
+                #expect(r.error?.field == field, "live: \(live)")
+            }
         }
     }
 
-    @Test func theShortCodeWorksForManualEntry() async throws {
-        try await TestApp.make().run { c in
+    @Test(arguments: [false, true]) func theShortCodeWorksForManualEntry(live: Bool) async throws {
+        try await TestApp.make().run(live: live) { c in
             let reg = try await c.register()
             let r = try await c.call(.post, "/v1/checkins", json: #"{"shortCode": "\#(reg.venue.shortCode.lowercased())", "name": "An", "phone": "0912345678"}"#)
             #expect(try r.status == 201 && r.json(CheckinReply.self).venue.id == reg.venue.id)
@@ -202,8 +204,8 @@ extension TestApp.Client {
     /// Limits count in fixed windows: the tests pin the clock so no window ends mid-test.
     static let pinned: @Sendable () -> Date = { Date(timeIntervalSince1970: 1_800_000_030) }
 
-    @Test func tooManyCheckinsFromOneAddressGetA429() async throws {
-        try await TestApp.make { $0.checkinRateLimit = 3; $0.clock = Self.pinned }.run { c in
+    @Test(arguments: [false, true]) func tooManyCheckinsFromOneAddressGetA429(live: Bool) async throws {
+        try await TestApp.make { $0.checkinRateLimit = 3; $0.clock = Self.pinned }.run(live: live) { c in
             let reg = try await c.register()
             for i in 0..<3 { #expect(try await c.checkin(reg, name: "An", phone: "091234500\(i)").status == 201) }
             let r = try await c.checkin(reg, name: "An", phone: "0912345009")
@@ -227,8 +229,8 @@ extension TestApp.Client {
         }
     }
 
-    @Test func aBurstAboveCapacityIsFlaggedForTheVenueAndTracers() async throws {
-        try await TestApp.make { $0.checkinRateLimit = 0; $0.clock = Self.pinned }.run { c in
+    @Test(arguments: [false, true]) func aBurstAboveCapacityIsFlaggedForTheVenueAndTracers(live: Bool) async throws {
+        try await TestApp.make { $0.checkinRateLimit = 0; $0.clock = Self.pinned }.run(live: live) { c in
             let reply = try await c.call(.post, "/v1/venues", json: """
                 {"name": "Karaoke Hát Cho Nhau", "address": "1 Trường Chinh", "areaCode": "01843", "category": "high_risk_service",
                  "contactPhone": "0912345678", "capacity": 3}

@@ -33,8 +33,10 @@ struct TestApp {
         var error: ErrorReply? { try? json(ErrorReply.self) }
     }
 
-    func run(_ requests: @escaping @Sendable (Client) async throws -> Void) async throws {
-        try await buildApplication(app).test(.router) { client in try await requests(Client(client: client)) }
+    /// `live`: through a real server on a loopback port (the channel pipeline, with the check-in fast path) instead of
+    /// calling the router directly.
+    func run(live: Bool = false, _ requests: @escaping @Sendable (Client) async throws -> Void) async throws {
+        try await buildApplication(app).test(live ? .live : .router) { client in try await requests(Client(client: client)) }
     }
 
     struct Client {
