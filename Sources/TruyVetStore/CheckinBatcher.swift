@@ -89,10 +89,10 @@ enum VisitSQL {
            let visit = try visit(id: visitID, db) {
             return .replayed(visit)
         }
-        let personID = try upsertPerson(r.person, db)
+        let (personID, isNew) = try upsertPerson(r.person, db)
         var at = seconds(r.at)
-        // The person's latest visit anywhere: still open here means the same visit.
-        if let row = try Row.fetchOne(db, cachedSQL: """
+        // The person's latest visit anywhere: still open here means the same visit. (Someone just added has none.)
+        if !isNew, let row = try Row.fetchOne(db, cachedSQL: """
             SELECT id, venue_id, person_id, checkin_at, checkout_at, source FROM visits
             WHERE person_id = ? ORDER BY checkin_at DESC, id DESC LIMIT 1
             """, arguments: [personID]) {
@@ -133,8 +133,8 @@ enum VisitSQL {
                        arguments: [keyHash, visitID, at])
     }
 
-    /// The person's id, inserting them or refreshing a changed name or ID number.
-    static func upsertPerson(_ p: SealedPerson, _ db: Database) throws -> Int64 {
+    /// The person's id (and whether they were just added), inserting them or refreshing a changed name or ID number.
+    static func upsertPerson(_ p: SealedPerson, _ db: Database) throws -> (id: Int64, isNew: Bool) {
         if let row = try Row.fetchOne(db, cachedSQL: "SELECT id, name_hash, id_hash FROM people WHERE phone_hash = ?", arguments: [p.phoneHash]) {
             let id: Int64 = row["id"]
             let nameHash: Data = row["name_hash"]
@@ -145,12 +145,12 @@ enum VisitSQL {
             if let newID = p.idHash, newID != idHash {
                 try db.execute(cachedSQL: "UPDATE people SET id_hash = ?, id_enc = ? WHERE id = ?", arguments: [newID, p.idNumber, id])
             }
-            return id
+            return (id, false)
         }
         try db.execute(cachedSQL: """
             INSERT INTO people (phone_hash, id_hash, name_hash, name_enc, phone_enc, id_enc, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
             """, arguments: [p.phoneHash, p.idHash, p.nameHash, p.name, p.phone, p.idNumber, seconds(Date())])
-        return db.lastInsertedRowID
+        return (db.lastInsertedRowID, true)
     }
 
     static func visit(id: Int64, _ db: Database) throws -> Visit? {

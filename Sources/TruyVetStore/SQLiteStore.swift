@@ -237,7 +237,7 @@ extension SQLiteStore {
         try await writer.write { db in
             var inserted: [Int] = [], duplicates: [Int] = []
             for row in rows {
-                let personID = try VisitSQL.upsertPerson(row.person, db)
+                let personID = try VisitSQL.upsertPerson(row.person, db).id
                 try db.execute(cachedSQL: "INSERT INTO visits (venue_id, person_id, checkin_at, checkout_at, source) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                                arguments: [row.venueID, personID, VisitSQL.seconds(row.checkinAt), row.checkoutAt.map(VisitSQL.seconds),
                                            VisitSource.importFile.rawValue])
@@ -294,7 +294,7 @@ extension SQLiteStore {
     }
 
     public func upsertPerson(_ person: SealedPerson) async throws -> Int64 {
-        try await writer.write { try VisitSQL.upsertPerson(person, $0) }
+        try await writer.write { try VisitSQL.upsertPerson(person, $0).id }
     }
 
     public func latestVisit(personID: Int64) async throws -> Visit? {
