@@ -76,14 +76,18 @@ extension Routes {
     /// The venue a poster token (or a whole check-in URL) or a typed short code stands for; one 404 for anything else.
     func venue(token: String?, shortCode: String?) async throws -> Venue {
         if let token {
-            let bare = token.split(separator: "/").last.map(String.init) ?? token
-            if let venue = try await app.verifyPoster(token: bare) { return venue }
+            if let venue = try await app.verifyPoster(token: Self.bare(token)) { return venue }
         } else if let shortCode {
             if let code = ShortCode.normalize(shortCode), let venue = try await app.store.venue(shortCode: code) { return venue }
         } else {
             throw AppError.missing("token")
         }
         throw Page.invalidCodeError
+    }
+
+    /// The token of a whole check-in URL (or the token itself).
+    static func bare(_ token: String) -> String {
+        token.split(separator: "/").last.map(String.init) ?? token
     }
 
     func apiCheckin(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -132,7 +136,7 @@ extension Routes {
             try limitAddress(client)
             let body = try CheckinBody.decode(body)
             if let token = body.token {
-                switch app.lookupPoster(token: token.split(separator: "/").last.map(String.init) ?? token) {
+                switch app.lookupPoster(token: Self.bare(token)) {
                 case .venue(let venue): return proceed(body, venue)
                 case .invalid: throw Page.invalidCodeError
                 case .ask: break

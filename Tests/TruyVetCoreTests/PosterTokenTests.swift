@@ -31,6 +31,18 @@ import TruyVetCore
         }
     }
 
+    @Test func theVerifierRemembersOnlyWhatVerified() throws {
+        let verifier = PosterVerifier(keyring: try ring([1: key1], current: 1))
+        let token = PosterToken.sign(venueID: 42, generation: 3, keyring: verifier.keyring)
+        for _ in 0..<3 { #expect(verifier.verify(token) == PosterToken(venueID: 42, generation: 3, keyID: 1)) }
+        var tampered = Array(token)
+        tampered[20] = tampered[20] == "A" ? "B" : "A"
+        for _ in 0..<3 { #expect(verifier.verify(String(tampered)) == nil) }
+        let forged = PosterToken.sign(venueID: 42, generation: 3, keyring: try ring([1: key2], current: 1))
+        #expect(verifier.verify(forged) == nil)
+        #expect(verifier.verify(token) != nil)
+    }
+
     @Test func aTokenSignedWithAnotherKeyIsRejected() throws {
         let forged = PosterToken(venueID: 42, generation: 1, keyID: 1).encoded(key: key2)
         #expect(PosterToken.verify(forged, keyring: try ring([1: key1], current: 1)) == nil)
