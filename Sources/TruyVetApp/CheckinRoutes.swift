@@ -384,8 +384,7 @@ struct ReceiptJSON {
 
 extension JSON {
     static func response(_ receipt: ReceiptJSON, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(string: receipt.json)))
+        HTTPAnswer.json(receipt.json, status: status).response
     }
 
     /// A JSON string literal.

@@ -36,8 +36,14 @@ struct HTTPAnswer: Sendable {
     var headers: HTTPFields
     var body: ByteBuffer
 
+    static let jsonType = "application/json; charset=utf-8"
+
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> HTTPAnswer {
-        HTTPAnswer(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: ByteBuffer(string: text))
+        json(ByteBuffer(string: text), status: status)
+    }
+
+    static func json(_ body: ByteBuffer, status: HTTPResponse.Status) -> HTTPAnswer {
+        HTTPAnswer(status: status, headers: [.contentType: jsonType], body: body)
     }
 
     var response: Response { Response(status: status, headers: headers, body: .init(byteBuffer: body)) }
@@ -53,7 +59,7 @@ enum JSON {
 
     static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
         var headers = headers
-        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.contentType] = HTTPAnswer.jsonType
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
@@ -62,7 +68,7 @@ enum JSON {
     static func errorAnswer(_ e: AppError) -> HTTPAnswer {
         // Encoding this struct cannot fail.
         let body = (try? encoder.encode(ErrorBody(error: e.code, message: e.message, field: e.field))) ?? Data()
-        return HTTPAnswer(status: e.httpStatus, headers: [.contentType: "application/json; charset=utf-8"], body: ByteBuffer(bytes: body))
+        return HTTPAnswer.json(ByteBuffer(bytes: body), status: e.httpStatus)
     }
 
     /// The largest JSON request body.
