@@ -59,7 +59,7 @@ extension TruyVet {
     }
 
     /// The checked and sealed request for the store: every rule of a check-in that needs no stored data.
-    func checkinRequest(venue: Venue, person: PersonInput, at: Date?, now: Date, source: VisitSource,
+    public func checkinRequest(venue: Venue, person: PersonInput, at: Date?, now: Date, source: VisitSource,
                         idempotencyKey: String?) throws(AppError) -> CheckinRequest {
         if let at, abs(at.timeIntervalSince(now)) > Self.clockSkew {
             throw AppError.invalid("at", "at must be within 5 minutes of the server's time (\(Instant.format(now))); send no 'at' to use the server's time")
@@ -71,7 +71,7 @@ extension TruyVet {
                               source: source, idempotencyKey: idempotencyKey)
     }
 
-    func receipt(_ outcome: CheckinOutcome, venue: Venue) -> Receipt {
+    public func receipt(_ outcome: CheckinOutcome, venue: Venue) -> Receipt {
         Receipt(visit: outcome.visit, venue: venue, checkoutSecret: cipher.secret("checkout", outcome.visit.id),
                 outcome: outcome, dayCode: dayCode(venueID: venue.id, at: outcome.visit.checkinAt))
     }

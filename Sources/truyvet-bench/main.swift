@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TruyVetApp
 import TruyVetCore
 import TruyVetQR
@@ -13,10 +14,86 @@ struct Bench {
         case "posters": try posters(only: args.dropFirst().first)
         case "trace" where args.count == 2: try await trace(dataDir: args.last!)
         case "levels" where args.count == 2: try await levels(dataDir: args.last!)
+        case "checkins" where args.count == 2: try await checkins(dataDir: args.last!)
         default:
-            FileHandle.standardError.write(Data("usage: truyvet-bench posters [png|svg|pdf] | truyvet-bench trace DATA_DIR | truyvet-bench levels DATA_DIR\n".utf8))
+            FileHandle.standardError.write(Data("usage: truyvet-bench posters [png|svg|pdf] | truyvet-bench trace|levels|checkins DATA_DIR\n".utf8))
             exit(2)
         }
+    }
+
+    /// The parts of a check-in without HTTP, in process, on the data of `scripts/bench checkins` (server stopped):
+    /// what the event loop does before the store (validation, sealing, keyed hashes), the store alone (group commit,
+    /// synchronous FULL; 64 and 1,024 check-ins in flight) with the CPU it takes per check-in, and the receipt. They
+    /// show where a check-in's cost is and what ceiling the store puts on the HTTP figures.
+    static func checkins(dataDir: String) async throws {
+        var config = try AppConfig.fromEnvironment()
+        config.dataDir = dataDir
+        let app = try await TruyVet.open(config: config)
+        var venues: [Venue] = []
+        for i in 0..<100 {
+            venues.append(try await app.registerVenue(VenueRegistration(
+                name: "Bench store venue \(i)", address: "x", areaCode: "01843", category: "restaurant", contactPhone: "0912345678")).venue)
+        }
+        var random = SystemRandomNumberGenerator()
+        func person() throws -> PersonInput {
+            try PersonInput(name: "Nguyễn Văn Khách", phone: String(format: "09%08d", Int.random(in: 0..<100_000_000, using: &random)), idNumber: nil)
+        }
+        let count = 100_000
+        var requests: [CheckinRequest] = []
+        requests.reserveCapacity(count)
+        let prepareStart = cpuSeconds()
+        for i in 0..<count {
+            requests.append(try app.checkinRequest(venue: venues[i % venues.count], person: try person(), at: nil, now: Date(),
+                                                   source: .api, idempotencyKey: nil))
+        }
+        let prepare = (cpuSeconds() - prepareStart) / Double(count)
+        let stored = try await app.store.visitCount()
+        print("checkins, without HTTP (in process, SQLite with \(stored) stored visits):")
+        print(String(format: "  validate, seal and hash a visitor:  %6.1f µs of CPU per check-in (one thread)", prepare * 1e6))
+
+        // 64 in flight as wrk's 64 connections; 1,024 shows what bigger groups per commit buy.
+        for (inFlight, part) in [(64, requests[..<(count / 2)]), (1024, requests[(count / 2)...])] {
+            let (perSecond, cpu, p99) = storeAlone(app.store, part, inFlight: inFlight)
+            print(String(format: "  store alone, %4d in flight:        %6.0f check-ins/s, p99 %5.1f ms, %5.1f µs of CPU per check-in (writer and submitter)",
+                         inFlight, perSecond, p99 * 1000, cpu * 1e6))
+        }
+        let outcome = CheckinOutcome.created(Visit(id: 1, venueID: venues[0].id, personID: 1, checkinAt: Date(), checkoutAt: nil, source: .api))
+        let receiptStart = cpuSeconds()
+        for _ in 0..<count { _ = app.receipt(outcome, venue: venues[0]) }
+        print(String(format: "  receipt (check-out secret, day code): %4.1f µs of CPU per check-in", (cpuSeconds() - receiptStart) / Double(count) * 1e6))
+    }
+
+    /// Submits every request keeping `inFlight` of them in flight; returns check-ins per second, process CPU seconds
+    /// per check-in and the 99th percentile of submit-to-commit latency.
+    static func storeAlone(_ store: any Store, _ requests: ArraySlice<CheckinRequest>, inFlight: Int) -> (Double, Double, Double) {
+        let slots = DispatchSemaphore(value: inFlight)
+        let latencies = Mutex([Double]())
+        let clock = ContinuousClock()
+        let start = clock.now, cpuStart = cpuSeconds()
+        for request in requests {
+            slots.wait()
+            let submitted = clock.now
+            store.checkin(request) { result in
+                if case .failure(let error) = result { fatalError("check-in failed: \(error)") }
+                let d = submitted.duration(to: clock.now)
+                latencies.withLock { $0.append(Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18) }
+                slots.signal()
+            }
+        }
+        for _ in 0..<inFlight { slots.wait() }
+        for _ in 0..<inFlight { slots.signal() }  // (a semaphore must not be released below its starting value)
+        let elapsed = start.duration(to: clock.now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let sorted = latencies.withLock { $0.sorted() }
+        return (Double(requests.count) / seconds, (cpuSeconds() - cpuStart) / Double(requests.count), sorted[sorted.count * 99 / 100])
+    }
+
+    /// User and system CPU time of this process so far.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return s(usage.ru_utime) + s(usage.ru_stime)
     }
 
     /// Assessing every area of Vietnam for one day (reading the counts and figures, five weeks for the capacity rule).
