@@ -60,7 +60,7 @@ extension TruyVet {
 
     /// The checked and sealed request for the store: every rule of a check-in that needs no stored data.
     public func checkinRequest(venue: Venue, person: PersonInput, at: Date?, now: Date, source: VisitSource,
-                        idempotencyKey: String?) throws(AppError) -> CheckinRequest {
+                               idempotencyKey: String?) throws(AppError) -> CheckinRequest {
         if let at, abs(at.timeIntervalSince(now)) > Self.clockSkew {
             throw AppError.invalid("at", "at must be within 5 minutes of the server's time (\(Instant.format(now))); send no 'at' to use the server's time")
         }

@@ -202,4 +202,3 @@ extension Int64 {
         try fetchOne(db.cachedStatement(sql: sql), arguments: arguments)
     }
 }
-
