@@ -11,6 +11,8 @@ extension Routes {
         v1.get("cases/:id/contacts") { request, context in try await contacts(request, context) }
         v1.get("cases/:id/graph") { request, context in try await graph(request, context) }
         v1.get("cases/:id/exposure-sites") { request, context in try await caseExposureSites(request, context) }
+        v1.post("cases/:id/exposure-sites/publish") { request, context in try await publishExposures(request, context) }
+        v1.delete("exposure-windows/:id") { request, context in try await withdrawExposure(request, context) }
         v1.get("exposure-sites") { request, _ in try await areaExposureSites(request) }
         v1.get("venues/:id/exposures") { request, context in try await venueExposures(request, context) }
         v1.put("people/:ref/quarantine") { request, context in try await quarantine(request, context) }
@@ -81,40 +83,64 @@ extension Routes {
         return try JSON.response(GraphJSON(tracing, app: app))
     }
 
+    /// For tracers, health and admins: the windows computed from the case's visits (each marked when it rests only on
+    /// visits a venue imported itself), and what was published of them.
     func caseExposureSites(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         try await principal(request).require(.tracer, .health, .admin)
         let id = try caseID(context)
-        return try JSON.response(ExposureSitesJSON(caseId: id, area: nil, since: nil,
-                                                   sites: try await exposureSiteJSON(try await app.exposureSites(caseID: id))))
+        let computed = try await exposureSiteJSON(try await app.exposureSites(caseID: id), marked: true)
+        let published = try await app.store.publishedWindows(caseID: id).map(PublishedWindowJSON.init)
+        return try JSON.response(CaseExposureSitesJSON(caseId: id, sites: computed, published: published))
     }
 
-    /// Public: what authorities announce ("địa điểm F0 đã đến"), no personal data.
+    struct PublishRequest: Decodable { var windows: [TruyVet.WindowInput]? }
+
+    func publishExposures(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try await principal(request)
+        let body = try await JSON.decode(PublishRequest.self, from: request, context: context)
+        let stored = try await app.publishExposures(caseID: try caseID(context), body.windows, by: principal)
+        return try JSON.response(stored.map(PublishedWindowJSON.init), status: .created)
+    }
+
+    func withdrawExposure(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try await principal(request)
+        guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0 else {
+            throw AppError.invalid("id", "exposure window id must be a positive whole number")
+        }
+        return try JSON.response(PublishedWindowJSON(try await app.withdrawExposure(windowID: id, by: principal)))
+    }
+
+    /// Public: what authorities announced ("địa điểm F0 đã đến"): published windows only, no personal data.
     func areaExposureSites(_ request: Request) async throws -> Response {
         guard let area = request.uri.queryParameters.get("area").map({ String($0) }) else { throw AppError.missing("area") }
         guard try await app.store.area(code: area) != nil else { throw AppError.invalid("area", "area \(area) is not a known area code") }
         let since = try request.uri.queryParameters.get("since").map { raw throws(AppError) in try TruyVet.dayOrInstant(String(raw), field: "since") }
             ?? Date().addingTimeInterval(-14 * 86400)
-        let sites = try await app.exposureSites(area: area, venueID: nil, since: since)
+        let sites = try await app.publishedExposureSites(area: area, venueID: nil, since: since)
         return try JSON.response(ExposureSitesJSON(caseId: nil, area: area, since: Instant.format(since), sites: try await exposureSiteJSON(sites)))
     }
 
-    /// A venue's own exposure windows, for its management.
+    /// A venue's own exposure windows as published by tracers, for its management.
     func venueExposures(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let venue = try await managedVenue(request, context)
         let since = try request.uri.queryParameters.get("since").map { raw throws(AppError) in try TruyVet.dayOrInstant(String(raw), field: "since") }
             ?? Date().addingTimeInterval(-21 * 86400)
-        let sites = try await app.exposureSites(area: nil, venueID: venue.id, since: since)
+        let sites = try await app.publishedExposureSites(area: nil, venueID: venue.id, since: since)
         return try JSON.response(ExposureSitesJSON(caseId: nil, area: nil, since: Instant.format(since), sites: try await exposureSiteJSON(sites)))
     }
 
-    func exposureSiteJSON(_ sites: [TruyVet.ExposureSite]) async throws -> [ExposureSiteJSON] {
+    /// `marked`: each window says whether it rests only on the venue's own imports (for tracers).
+    func exposureSiteJSON(_ sites: [TruyVet.ExposureSite], marked: Bool = false) async throws -> [ExposureSiteJSON] {
         var out: [ExposureSiteJSON] = []
         for site in sites {
             let path = try await app.areaPath(site.venue.areaCode)
             out.append(ExposureSiteJSON(venueId: site.venue.id, name: site.venue.name, address: site.venue.address,
                                         category: site.venue.category.rawValue, areaCode: site.venue.areaCode,
                                         area: path.map(\.name).joined(separator: ", "),
-                                        windows: site.windows.map { IntervalJSON(from: Instant.format($0.from), to: Instant.format($0.to)) }))
+                                        windows: site.windows.map {
+                                            WindowJSON(from: Instant.format($0.from), to: Instant.format($0.to),
+                                                       venueImportedOnly: marked ? $0.venueImportedOnly : nil)
+                                        }))
         }
         return out
     }
@@ -147,7 +173,9 @@ extension Routes {
         var person: PersonJSON?
         if principal.role == .tracer, let sealed = try await app.store.person(id: record.personID) {
             let opened = try app.open(sealed)
-            person = PersonJSON(ref: app.personRef(record.personID), name: opened.name, phone: opened.phone, idNumber: opened.idNumber)
+            let names = try await app.declaredNames([record.personID])[record.personID] ?? []
+            person = PersonJSON(ref: app.personRef(record.personID), name: opened.name, names: names.isEmpty ? [opened.name] : names,
+                                phone: opened.phone, idNumber: opened.idNumber)
         }
         let base = "\(app.config.resolvedPublicURL)/v1/cases/\(record.id)"
         return CaseJSON(
@@ -165,7 +193,8 @@ extension Routes {
 struct IntervalJSON: Encodable { let from: String; let to: String }
 
 struct PersonJSON: Encodable {
-    let ref: String, name: String, phone: String, idNumber: String?
+    /// `name`: the first declared with the phone; `names`: every name declared with it (anyone can type a phone).
+    let ref: String, name: String, names: [String], phone: String, idNumber: String?
 }
 
 struct CaseLinks: Encodable { let `case`: String, contacts: String, graph: String, exposureSites: String }
@@ -200,7 +229,7 @@ struct ContactsJSON: Encodable {
     }
     struct QuarantineRef: Encodable { let since: String; let until: String? }
     struct ContactJSON: Encodable {
-        let ref: String, tier: String, name: String, phone: String, idNumber: String?
+        let ref: String, tier: String, name: String, names: [String], phone: String, idNumber: String?
         let firstExposure: String
         let longestMinutes: Int
         let quarantine: QuarantineRef?
@@ -226,7 +255,8 @@ struct ContactsJSON: Encodable {
         contacts = t.contacts.map { c in
             let p = t.people[c.personID]
             return ContactJSON(
-                ref: app.personRef(c.personID), tier: c.tier.name, name: p?.name ?? "", phone: p?.phone ?? "", idNumber: p?.idNumber,
+                ref: app.personRef(c.personID), tier: c.tier.name, name: p?.name ?? "", names: t.names[c.personID] ?? [p?.name ?? ""],
+                phone: p?.phone ?? "", idNumber: p?.idNumber,
                 firstExposure: Instant.format(c.firstExposure), longestMinutes: Int(c.longestMinutes.rounded(.down)),
                 quarantine: t.quarantines[c.personID].map { QuarantineRef(since: Instant.format($0.since), until: $0.until.map(Instant.format)) },
                 exposures: c.exposures.map { e in
@@ -286,9 +316,36 @@ struct GraphJSON: Encodable {
     }
 }
 
+struct WindowJSON: Encodable {
+    let from: String, to: String
+    /// For tracers only: the window rests only on visits the venue imported itself.
+    let venueImportedOnly: Bool?
+}
+
 struct ExposureSiteJSON: Encodable {
     let venueId: Int64, name: String, address: String, category: String, areaCode: String, area: String
-    let windows: [IntervalJSON]
+    let windows: [WindowJSON]
+}
+
+struct PublishedWindowJSON: Encodable {
+    let id: Int64, caseId: Int64, venueId: Int64, from: String, to: String, publishedAt: String, publishedBy: String, withdrawnAt: String?
+    init(_ w: PublishedWindow) {
+        id = w.id
+        caseId = w.caseID
+        venueId = w.venueID
+        from = Instant.format(w.from)
+        to = Instant.format(w.to)
+        publishedAt = Instant.format(w.publishedAt)
+        publishedBy = w.publishedBy
+        withdrawnAt = w.withdrawnAt.map(Instant.format)
+    }
+}
+
+struct CaseExposureSitesJSON: Encodable {
+    let caseId: Int64
+    /// Computed from the case's visits: not visible to venues or the public until published.
+    let sites: [ExposureSiteJSON]
+    let published: [PublishedWindowJSON]
 }
 
 struct ExposureSitesJSON: Encodable {

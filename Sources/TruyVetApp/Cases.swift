@@ -65,13 +65,21 @@ extension TruyVet {
 
         var personID: Int64?
         if let phone { personID = try await store.personID(phoneHash: cipher.lookupHash("phone", phone)) }
-        if personID == nil, let idNumber { personID = try await store.personID(idHash: cipher.lookupHash("id", idNumber)) }
+        if personID == nil, let idNumber {
+            // Anyone can type anyone's ID number: with more than one phone behind it, the tracer must say which.
+            let candidates = try await store.personIDs(idHash: cipher.lookupHash("id", idNumber))
+            guard candidates.count <= 1 else {
+                throw AppError(.conflict, code: "ambiguous_id_number",
+                               message: "this idNumber was declared with \(candidates.count) different phones; give the case's phone as well", field: "phone")
+            }
+            personID = candidates.first
+        }
         if personID == nil {
             guard let phone else {
                 throw AppError.invalid("idNumber", "nobody with this idNumber has checked in; give the case's phone as well")
             }
             // Someone who never checked in: recorded so that the case counts and later visits link to it.
-            personID = try await store.upsertPerson(SealedPerson(
+            personID = try await store.ensurePerson(SealedPerson(
                 phoneHash: cipher.lookupHash("phone", phone), idHash: idNumber.map { cipher.lookupHash("id", $0) },
                 nameHash: cipher.lookupHash("name", name ?? ""), name: cipher.seal(name ?? ""), phone: cipher.seal(phone),
                 idNumber: idNumber.map(cipher.seal)))
@@ -140,8 +148,10 @@ extension TruyVet {
         /// The case's own presences, clipped to the infectious window.
         public let casePresences: [Presence]
         public let contacts: [Contact]
-        /// The case and every contact, decrypted.
+        /// The case and every contact, decrypted (the name first declared with the phone).
         public let people: [Int64: OpenedPerson]
+        /// Every name declared with each one's phone (at visits, on cards), oldest first, each once.
+        public let names: [Int64: [String]]
         public let venues: [Int64: Venue]
         public let quarantines: [Int64: Quarantine]
         /// Each contact's tier, looked up for every exposure's "through whom".
@@ -186,12 +196,13 @@ extension TruyVet {
         let ids = [record.personID] + contacts.map(\.personID)
         var people: [Int64: OpenedPerson] = [:]
         for (id, sealed) in try await store.people(ids: ids) { people[id] = try open(sealed) }
+        let names = try await declaredNames(ids)
         var venues: [Int64: Venue] = [:]
         for id in Set(casePresences.map(\.venueID) + contacts.flatMap { $0.exposures.map(\.venueID) }) {
             if let venue = try await store.venue(id: id) { venues[id] = venue }
         }
         return Tracing(record: record, degree: query.degree, rules: rules, casePresences: casePresences, contacts: contacts,
-                       people: people, venues: venues, quarantines: try await store.quarantines(personIDs: Array(ids.dropFirst())),
+                       people: people, names: names, venues: venues, quarantines: try await store.quarantines(personIDs: Array(ids.dropFirst())),
                        tiers: Dictionary(uniqueKeysWithValues: contacts.map { ($0.personID, $0.tier) }))
     }
 
@@ -209,6 +220,16 @@ extension TruyVet {
                    })
     }
 
+    /// Every name declared with each person's phone, decrypted, oldest first, each once.
+    public func declaredNames(_ ids: [Int64]) async throws -> [Int64: [String]] {
+        var out: [Int64: [String]] = [:]
+        for (id, sealed) in try await store.declaredNames(personIDs: ids) {
+            var seen = Set<String>()
+            out[id] = try sealed.map { try cipher.open($0) }.filter { !$0.isEmpty && seen.insert($0).inserted }
+        }
+        return out
+    }
+
     static func reason(_ raw: String?) throws(AppError) -> String {
         guard let reason = try Text.clean(raw, field: "reason", max: 500), reason.count >= 3 else {
             throw AppError.invalid("reason", "reason must say why you need this (at least 3 characters), e.g. the outbreak or ticket")
@@ -218,44 +239,105 @@ extension TruyVet {
 
     // MARK: Exposure sites
 
+    /// A time when a case was at a venue. `venueImportedOnly`: it rests only on visits that the venue imported itself
+    /// (anyone can register a venue and import chosen phones), so a tracer should confirm it before publishing.
+    public struct ExposureWindow: Sendable, Equatable {
+        public var from: Date
+        public var to: Date
+        public var venueImportedOnly: Bool
+    }
+
     /// A venue and the windows when a case was there (merged across cases), without anything about who.
     public struct ExposureSite: Sendable {
         public let venue: Venue
-        public let windows: [(from: Date, to: Date)]
+        public let windows: [ExposureWindow]
     }
 
-    /// Where the case was during its infectious window.
+    /// Where the case was during its infectious window, computed from its visits: for tracers, health and admins,
+    /// never for venues or the public until published.
     public func exposureSites(caseID: Int64) async throws -> [ExposureSite] {
         let record = try await caseRecord(caseID)
-        let presences = try await StorePresences(app: self).presences(person: record.personID, from: record.windowFrom, to: record.windowTo)
-        return try await sites(Overlap.clip(presences, from: record.windowFrom, to: record.windowTo))
-    }
-
-    /// Where cases were whose windows end after `since`: at venues of an area, or at one venue.
-    public func exposureSites(area: String?, venueID: Int64?, since: Date) async throws -> [ExposureSite] {
-        let rows = try await store.caseStays(venueID: venueID, area: area, since: since)
-        var clipped: [Presence] = []
-        for row in rows {
-            clipped += Overlap.clip([row.stay.presence], from: max(row.window.from, since), to: row.window.to)
+        let stays = try await store.stays(byVenue: false, ranges: [StayRange(id: record.personID, from: record.windowFrom.addingTimeInterval(-Stay.maximum),
+                                                                              to: record.windowTo)])[0]
+        var windows: [(venueID: Int64, window: ExposureWindow)] = []
+        for stay in stays {
+            for p in Overlap.clip([stay.presence], from: record.windowFrom, to: record.windowTo) {
+                windows.append((p.venueID, ExposureWindow(from: p.start, to: p.end, venueImportedOnly: stay.visit.source == .venueImport)))
+            }
         }
-        return try await sites(clipped)
+        return try await sites(windows)
     }
 
-    private func sites(_ presences: [Presence]) async throws -> [ExposureSite] {
+    /// Published windows, merged by venue: at venues of an area, or at one venue, ending after `since`.
+    public func publishedExposureSites(area: String?, venueID: Int64?, since: Date) async throws -> [ExposureSite] {
+        let published = try await store.publishedWindows(venueID: venueID, area: area, since: since)
+        return try await sites(published.map { ($0.venueID, ExposureWindow(from: max($0.from, since), to: $0.to, venueImportedOnly: false)) })
+    }
+
+    private func sites(_ all: [(venueID: Int64, window: ExposureWindow)]) async throws -> [ExposureSite] {
         var out: [ExposureSite] = []
-        for (venueID, list) in Dictionary(grouping: presences, by: \.venueID) {
+        for (venueID, list) in Dictionary(grouping: all, by: \.venueID) {
             guard let venue = try await store.venue(id: venueID) else { continue }
-            var windows: [(from: Date, to: Date)] = []
-            for p in list.sorted(by: { $0.start < $1.start }) {
-                if let last = windows.last, p.start <= last.to {
-                    windows[windows.count - 1].to = max(last.to, p.end)
+            var windows: [ExposureWindow] = []
+            for w in list.map(\.window).sorted(by: { $0.from < $1.from }) {
+                if let last = windows.last, w.from <= last.to {
+                    windows[windows.count - 1].to = max(last.to, w.to)
+                    windows[windows.count - 1].venueImportedOnly = last.venueImportedOnly && w.venueImportedOnly
                 } else {
-                    windows.append((p.start, p.end))
+                    windows.append(w)
                 }
             }
             out.append(ExposureSite(venue: venue, windows: windows))
         }
         return out.sorted { ($0.windows.first?.from ?? .distantPast, $0.venue.id) > ($1.windows.first?.from ?? .distantPast, $1.venue.id) }
+    }
+
+    public struct WindowInput: Decodable, Sendable {
+        public var venueId: Int64?
+        public var from: String?
+        public var to: String?
+    }
+
+    public static let maxPublishedWindows = 500
+
+    /// Publishes chosen windows of a case: from now on the venue sees them and the public list shows them (never who).
+    /// Each must lie inside the case's infectious window. Tracers and health officers; audited.
+    public func publishExposures(caseID: Int64, _ inputs: [WindowInput]?, by principal: Principal, now: Date = Date()) async throws -> [PublishedWindow] {
+        try principal.require(.tracer, .health)
+        let record = try await caseRecord(caseID)
+        guard let inputs, !inputs.isEmpty else { throw AppError.missing("windows") }
+        guard inputs.count <= Self.maxPublishedWindows else {
+            throw AppError.invalid("windows", "at most \(Self.maxPublishedWindows) windows in one request")
+        }
+        var windows: [PublishedWindow] = []
+        for (i, input) in inputs.enumerated() {
+            let field = "windows[\(i)]"
+            guard let venueID = input.venueId else { throw AppError.missing("\(field).venueId") }
+            guard try await store.venue(id: venueID) != nil else { throw AppError.invalid("\(field).venueId", "venue \(venueID) does not exist") }
+            guard let fromRaw = input.from else { throw AppError.missing("\(field).from") }
+            guard let toRaw = input.to else { throw AppError.missing("\(field).to") }
+            let from = try Instant.parse(fromRaw, field: "\(field).from")
+            let to = try Instant.parse(toRaw, field: "\(field).to")
+            guard from < to else { throw AppError.invalid("\(field).to", "\(field).to must be after from") }
+            guard from >= record.windowFrom, to <= record.windowTo else {
+                throw AppError.invalid("\(field).from", "\(field) must lie inside the case's infectious window (\(Instant.format(record.windowFrom)) to \(Instant.format(record.windowTo)))")
+            }
+            windows.append(PublishedWindow(caseID: caseID, venueID: venueID, from: from, to: to,
+                                           publishedAt: Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down)), publishedBy: principal.label))
+        }
+        let stored = try await store.publishWindows(windows)
+        try await audit(principal, action: "exposures.publish", caseID: caseID, reason: "published exposure windows", now: now,
+                        detail: stored.map { "window=\($0.id) venue=\($0.venueID)" }.joined(separator: " "))
+        return stored
+    }
+
+    /// Withdraws a published window (published by mistake): the venue and the public no longer see it. Audited.
+    public func withdrawExposure(windowID: Int64, by principal: Principal, now: Date = Date()) async throws -> PublishedWindow {
+        try principal.require(.tracer, .health)
+        guard let window = try await store.withdrawWindow(id: windowID, at: now) else { throw AppError.notFound("exposure window \(windowID)") }
+        try await audit(principal, action: "exposures.withdraw", caseID: window.caseID, reason: "withdrew an exposure window", now: now,
+                        detail: "window=\(window.id) venue=\(window.venueID)")
+        return window
     }
 
     // MARK: Quarantine

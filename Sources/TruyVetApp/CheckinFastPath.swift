@@ -34,6 +34,8 @@ final class CheckinFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// Parts that arrived while a check-in was being answered (a pipelining client), read again afterwards.
     private var held: [HTTPRequestPart] = []
     private var readPending = false
+    /// The device cookie of the check-in being collected.
+    private var device: String?
 
     init(routes: Routes, logger: Logger) {
         self.routes = routes
@@ -54,6 +56,7 @@ final class CheckinFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             held.append(part)
         case (.idle, .head(let head)):
             if withRouter == 0 && Self.isCheckin(head) {
+                device = Routes.deviceID(cookie: head.headerFields[.cookie])
                 let close = head.headerFields[.connection]?.lowercased().contains("close") ?? false
                 mode = .collecting(body: nil, close: close, tooLarge: false)
             } else {
@@ -94,7 +97,7 @@ final class CheckinFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         if tooLarge {
             return done(JSON.answer(for: HTTPError(.contentTooLarge), logger: logger, path: "/v1/checkins"))
         }
-        routes.checkin(body: body, client: context.channel.remoteAddress?.ipAddress ?? "unknown",
+        routes.checkin(body: body, client: context.channel.remoteAddress?.ipAddress ?? "unknown", device: device,
                        hop: { work in loop.execute(work) }, logger: logger, done: done)
     }
 

@@ -26,10 +26,13 @@ extension Routes {
         }
     }
 
-    func limitPerson(_ phone: String) throws {
+    /// The hourly limit of one sender: a device (cookie or personal card) counts everything it sent; without one, a
+    /// phone number counts only what came for it from this address. Nobody else can use up a person's own check-ins.
+    func limitSender(phone: String, device: Data?, client: String) throws {
         let now = app.config.clock()
-        guard perPerson.allow(phone, now: now) else {
-            throw RateLimited(retryAfter: perPerson.retryAfter(now: now), message: "too many check-ins for this phone number in the last hour")
+        let key = device.map { "d:" + Base64URL.encode($0) } ?? "p:\(phone)|\(client)"
+        guard perSender.allow(key, now: now) else {
+            throw RateLimited(retryAfter: perSender.retryAfter(now: now), message: "too many check-ins from this device or for this phone number in the last hour")
         }
     }
 
@@ -92,8 +95,9 @@ extension Routes {
 
     func apiCheckin(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: JSON.maxBody)
+        let device = Self.deviceID(cookie: request.headers[.cookie])
         let answer = await withCheckedContinuation { continuation in
-            checkin(body: body, client: clientKey(context), hop: { work in Task { work() } }, logger: context.logger) {
+            checkin(body: body, client: clientKey(context), device: device, hop: { work in Task { work() } }, logger: context.logger) {
                 continuation.resume(returning: $0)
             }
         }
@@ -106,16 +110,18 @@ extension Routes {
     /// `POST /v1/checkins`, all of it but HTTP framing: for the router and for `CheckinFastPath`, which calls it on an
     /// event loop. Nothing here blocks: a venue not in memory and a burst flag are awaited in tasks, the store answers
     /// through a callback after its group commit, and `done` is called exactly once.
-    func checkin(body: ByteBuffer, client: String, hop: @escaping Hop, logger: Logger,
+    /// `device`: the device cookie's id, when the client sent one.
+    func checkin(body: ByteBuffer, client: String, device: String?, hop: @escaping Hop, logger: Logger,
                  done: @escaping @Sendable (HTTPAnswer) -> Void) {
+        let deviceHash = device.map { app.cipher.lookupHash("device", $0) }
         let fail: @Sendable (any Error) -> Void = { done(JSON.answer(for: $0, logger: logger, path: "/v1/checkins")) }
         let proceed: @Sendable (CheckinBody, Venue) -> Void = { body, venue in
             do {
                 let person = try PersonInput(name: body.name, phone: body.phone, idNumber: body.idNumber)
-                try limitPerson(person.phone)
+                try limitSender(phone: person.phone, device: deviceHash, client: client)
                 let at = try body.at.map { raw throws(AppError) in try Instant.parse(raw, field: "at") }
                 let request = try app.checkinRequest(venue: venue, person: person, at: at, now: Date(), source: .api,
-                                                     idempotencyKey: body.idempotencyKey)
+                                                     idempotencyKey: body.idempotencyKey, device: deviceHash)
                 app.store.checkin(request) { result in
                     hop {
                         do {
@@ -151,7 +157,7 @@ extension Routes {
     struct CheckoutBody: Decodable { var checkoutSecret: String? }
 
     func apiCheckout(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0 else { throw AppError.invalid("id", "visit id must be a positive whole number") }
+        let ref = context.parameters.get("id") ?? ""
         let principal = try await optionalPrincipal(request)
         let buffer = try await request.body.collect(upTo: 64 * 1024)
         var secret: String?
@@ -159,7 +165,7 @@ extension Routes {
             secret = try JSON.decode(CheckoutBody.self, from: Data(buffer: buffer)).checkoutSecret
         }
         if secret == nil && principal == nil { throw AppError.missing("checkoutSecret") }
-        let receipt = try await app.checkout(visitID: id, secret: secret, principal: secret == nil ? principal : nil)
+        let receipt = try await app.checkout(visitRef: ref, secret: secret, principal: secret == nil ? principal : nil)
         return JSON.response(ReceiptJSON(receipt))
     }
 
@@ -222,17 +228,22 @@ extension Routes {
 
     struct CardBody: Decodable { var name: String?; var phone: String?; var idNumber: String? }
 
-    /// Any staff token issues cards (ward offices, venues for their regulars). `?format=pdf` answers the printable card.
+    /// Staff tokens issue cards: ward offices, tracers and admins to anyone; a venue only to someone at its door, who is
+    /// checked in there at once (the staff desk). `?format=pdf` answers the printable card.
     func issueCard(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        _ = try await principal(request)
+        let principal = try await principal(request)
         let body = try await JSON.decode(CardBody.self, from: request, context: context)
-        let card = try await app.issueCard(try PersonInput(name: body.name, phone: body.phone, idNumber: body.idNumber))
+        let person = try PersonInput(name: body.name, phone: body.phone, idNumber: body.idNumber)
+        if principal.role == .venue { try limitAddress(context) }
+        let card = try await app.issueCard(person, by: principal)
+        if let receipt = card.receipt { await noteBurst(receipt) }
         if request.uri.queryParameters.get("format") == "pdf" {
             return Response(status: .created, headers: [.contentType: "application/pdf", .cacheControl: "no-store",
                                                         .contentDisposition: "inline; filename=\"truyvet-card.pdf\""],
                             body: .init(byteBuffer: ByteBuffer(bytes: card.pdf)))
         }
-        return try JSON.response(["code": card.code], status: .created)
+        let checkin = card.receipt.map { ReceiptJSON($0).json } ?? "null"
+        return HTTPAnswer.json("{\"code\":\"\(card.code)\",\"checkin\":\(checkin)}", status: .created).response
     }
 
     struct ScanBody: Decodable { var code: String?; var action: String? }
@@ -245,6 +256,8 @@ extension Routes {
         guard let action = TruyVet.ScanAction(rawValue: body.action ?? "in") else {
             throw AppError.invalid("action", "action must be in or out")
         }
+        try limitAddress(context)
+        if let hash = app.cardHash(code) { try limitSender(phone: "", device: hash, client: clientKey(context)) }
         let receipt = try await app.scan(card: code, action: action, venue: venue)
         await noteBurst(receipt)
         let status: HTTPResponse.Status = if case .created = receipt.outcome { .created } else { .ok }
@@ -253,8 +266,11 @@ extension Routes {
 
     // MARK: Pages
 
-    func deviceID(_ request: Request) -> String? {
-        guard let cookie = request.headers[.cookie] else { return nil }
+    func deviceID(_ request: Request) -> String? { Self.deviceID(cookie: request.headers[.cookie]) }
+
+    /// The device cookie's id in a `Cookie` header (22 base64url characters), if any.
+    static func deviceID(cookie: String?) -> String? {
+        guard let cookie else { return nil }
         for part in cookie.split(separator: ";") {
             let kv = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
             if kv.count == 2, kv[0] == Self.deviceCookie, kv[1].count == 22, Base64URL.decode(String(kv[1])) != nil { return String(kv[1]) }
@@ -262,11 +278,10 @@ extension Routes {
         return nil
     }
 
+    /// What this device declared last (the phone's person, the device's own name and ID number), for one tap.
     func rememberedPerson(_ request: Request) async throws -> (id: Int64, sealed: SealedPerson)? {
-        guard let device = deviceID(request),
-              let id = try await app.store.personID(deviceHash: app.cipher.lookupHash("device", device)),
-              let sealed = try await app.store.person(id: id) else { return nil }
-        return (id, sealed)
+        guard let device = deviceID(request), let known = try await app.store.device(hash: app.cipher.lookupHash("device", device)) else { return nil }
+        return (known.personID, known.declared)
     }
 
     func checkinPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -293,27 +308,23 @@ extension Routes {
         do {
             try limitAddress(context)
             let receipt: TruyVet.Receipt
-            var device = deviceID(request)
+            let device = deviceID(request) ?? Base64URL.encode((0..<16).map { _ in UInt8.random(in: 0...255) })
+            let deviceHash = app.cipher.lookupHash("device", device)
             // The remembered person is read only for a one-tap check-in (and to redraw the form after an error).
             if form["useDevice"] == "1", let remembered = try await rememberedPerson(request) {
-                let person = try app.open(remembered.sealed)
-                try limitPerson(person.phone)
-                let outcome = try await app.store.checkin(CheckinRequest(venueID: venue.id, defaultStayMinutes: venue.defaultStayMinutes,
-                                                                         person: remembered.sealed, at: Date(), source: .scan, idempotencyKey: nil))
-                receipt = app.receipt(outcome, venue: venue)
+                try limitSender(phone: "", device: deviceHash, client: clientKey(context))
+                receipt = try await app.checkin(venue: venue, person: remembered.sealed, source: .scan, device: deviceHash)
             } else {
                 let person = try PersonInput(name: form["name"], phone: form["phone"], idNumber: form["idNumber"])
-                try limitPerson(person.phone)
-                receipt = try await app.checkin(venue: venue, person: person, source: .scan)
-                if device == nil { device = Base64URL.encode((0..<16).map { _ in UInt8.random(in: 0...255) }) }
-                try await app.store.linkDevice(app.cipher.lookupHash("device", device!), personID: receipt.visit.personID)
+                try limitSender(phone: person.phone, device: deviceHash, client: clientKey(context))
+                let sealed = app.seal(person)
+                receipt = try await app.checkin(venue: venue, person: sealed, source: .scan, device: deviceHash)
+                try await app.store.linkDevice(deviceHash, personID: receipt.visit.personID, declared: sealed)
             }
             await noteBurst(receipt)
-            var headers: HTTPFields = [.location: "/r/\(receipt.visit.id)?s=\(receipt.checkoutSecret)"]
-            if let device {
-                let secure = app.config.resolvedPublicURL.hasPrefix("https:") ? "; Secure" : ""
-                headers[.setCookie] = "\(Self.deviceCookie)=\(device); Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax\(secure)"
-            }
+            var headers: HTTPFields = [.location: "/r/\(receipt.ref)?s=\(receipt.checkoutSecret)"]
+            let secure = app.config.resolvedPublicURL.hasPrefix("https:") ? "; Secure" : ""
+            headers[.setCookie] = "\(Self.deviceCookie)=\(device); Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax\(secure)"
             return Response(status: .seeOther, headers: headers)
         } catch let error as AppError {
             let known = try await rememberedPerson(request).map { try app.open($0.sealed) }
@@ -327,9 +338,8 @@ extension Routes {
     }
 
     func receiptVisit(_ request: Request, _ context: AppRequestContext, secret: String?) async throws -> TruyVet.Receipt? {
-        guard let raw = context.parameters.get("id"), let id = Int64(raw), let secret,
-              app.cipher.verifySecret(secret, "checkout", id), let visit = try await app.store.visit(id: id) else { return nil }
-        return app.receipt(.alreadyOpen(visit), venue: try await app.venue(visit.venueID))
+        guard let ref = context.parameters.get("id"), let secret else { return nil }
+        do { return try await app.receipt(ref: ref, secret: secret) } catch let error as AppError where error.kind == .notFound { return nil }
     }
 
     func receiptPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -342,7 +352,7 @@ extension Routes {
     func checkoutForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let form = Page.formFields(try await request.body.collect(upTo: 64 * 1024))
         guard let receipt = try await receiptVisit(request, context, secret: form["s"]) else { return Page.invalidReceipt() }
-        let done = try await app.checkout(visitID: receipt.visit.id, secret: form["s"], principal: nil)
+        let done = try await app.checkout(visitRef: receipt.ref, secret: form["s"], principal: nil)
         return Page.receipt(done)
     }
 }
@@ -375,7 +385,7 @@ struct ReceiptJSON {
     var json: String {
         let r = receipt
         let out = r.visit.checkoutAt.map { "\"" + Instant.format($0) + "\"" } ?? "null"
-        return "{\"visitId\":\(r.visit.id),\"checkoutSecret\":\"\(r.checkoutSecret)\",\"venue\":{\"id\":\(r.venue.id),\"name\":"
+        return "{\"visitId\":\"\(r.ref)\",\"checkoutSecret\":\"\(r.checkoutSecret)\",\"venue\":{\"id\":\(r.venue.id),\"name\":"
             + JSON.quote(r.venue.name) + "},\"checkedInAt\":\"\(Instant.format(r.visit.checkinAt))\",\"checkedOutAt\":\(out),"
             + "\"status\":\"\(status)\",\"dayCode\":{\"day\":\"\(r.dayCode.day)\",\"word\":" + JSON.quote(r.dayCode.word)
             + ",\"color\":\"\(r.dayCode.color)\",\"colorName\":" + JSON.quote(r.dayCode.colorName) + "}}"
@@ -406,7 +416,7 @@ extension JSON {
 }
 
 struct VisitJSON: Encodable {
-    let visitId: Int64
+    let visitId: String
     let name: String
     let phone: String
     let idNumber: String?
@@ -416,7 +426,7 @@ struct VisitJSON: Encodable {
     let source: String
 
     init(_ e: TruyVet.LogEntry) {
-        visitId = e.visit.id
+        visitId = e.ref
         name = e.person.name
         phone = e.person.phone
         idNumber = e.person.idNumber

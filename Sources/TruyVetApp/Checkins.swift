@@ -45,50 +45,77 @@ extension TruyVet {
 
     public struct Receipt: Sendable {
         public let visit: Visit
+        /// The visit's public reference (`PersonalDataCipher.visitRef`): ids are never shown.
+        public let ref: String
         public let venue: Venue
         public let checkoutSecret: String
         public let outcome: CheckinOutcome
         public let dayCode: DayCode
     }
 
-    /// Checks a person in at a venue. `at` (client time) must be within ±5 minutes of `now`.
-    public func checkin(venue: Venue, person: PersonInput, at: Date? = nil, now: Date = Date(), source: VisitSource,
-                        idempotencyKey: String? = nil) async throws -> Receipt {
-        let request = try checkinRequest(venue: venue, person: person, at: at, now: now, source: source, idempotencyKey: idempotencyKey)
+    /// Checks a person in at a venue. `at` (client time) must be within ±5 minutes of `now`. `device`: the keyed hash of
+    /// the device or card that sent it (see `CheckinRequest.device`).
+    public func checkin(venue: Venue, person: SealedPerson, at: Date? = nil, now: Date = Date(), source: VisitSource,
+                        idempotencyKey: String? = nil, device: Data?) async throws -> Receipt {
+        let request = try checkinRequest(venue: venue, sealed: person, at: at, now: now, source: source, idempotencyKey: idempotencyKey,
+                                         device: device)
         return receipt(try await store.checkin(request), venue: venue)
+    }
+
+    public func checkin(venue: Venue, person: PersonInput, at: Date? = nil, now: Date = Date(), source: VisitSource,
+                        idempotencyKey: String? = nil, device: Data? = nil) async throws -> Receipt {
+        try await checkin(venue: venue, person: seal(person), at: at, now: now, source: source, idempotencyKey: idempotencyKey, device: device)
     }
 
     /// The checked and sealed request for the store: every rule of a check-in that needs no stored data.
     public func checkinRequest(venue: Venue, person: PersonInput, at: Date?, now: Date, source: VisitSource,
-                               idempotencyKey: String?) throws(AppError) -> CheckinRequest {
+                               idempotencyKey: String?, device: Data? = nil) throws(AppError) -> CheckinRequest {
+        try checkinRequest(venue: venue, sealed: seal(person), at: at, now: now, source: source, idempotencyKey: idempotencyKey, device: device)
+    }
+
+    public func checkinRequest(venue: Venue, sealed person: SealedPerson, at: Date?, now: Date, source: VisitSource,
+                               idempotencyKey: String?, device: Data?) throws(AppError) -> CheckinRequest {
         if let at, abs(at.timeIntervalSince(now)) > Self.clockSkew {
             throw AppError.invalid("at", "at must be within 5 minutes of the server's time (\(Instant.format(now))); send no 'at' to use the server's time")
         }
         if let key = idempotencyKey, key.isEmpty || key.count > 100 {
             throw AppError.invalid("idempotencyKey", "idempotencyKey must be 1–100 characters")
         }
-        return CheckinRequest(venueID: venue.id, defaultStayMinutes: venue.defaultStayMinutes, person: seal(person), at: at ?? now,
-                              source: source, idempotencyKey: idempotencyKey)
+        return CheckinRequest(venueID: venue.id, defaultStayMinutes: venue.defaultStayMinutes, person: person, at: at ?? now,
+                              source: source, idempotencyKey: idempotencyKey, device: device)
     }
 
     public func receipt(_ outcome: CheckinOutcome, venue: Venue) -> Receipt {
-        Receipt(visit: outcome.visit, venue: venue, checkoutSecret: cipher.secret("checkout", outcome.visit.id),
+        Receipt(visit: outcome.visit, ref: cipher.visitRef(outcome.visit.id), venue: venue, checkoutSecret: cipher.secret("checkout", outcome.visit.id),
                 outcome: outcome, dayCode: dayCode(venueID: venue.id, at: outcome.visit.checkinAt))
     }
 
-    /// Checks out with the visit's check-out secret, or as a principal that manages the visit's venue.
-    public func checkout(visitID: Int64, secret: String?, principal: Principal?, now: Date = Date()) async throws -> Receipt {
-        guard let visit = try await store.visit(id: visitID) else { throw AppError.notFound("visit \(visitID)") }
+    /// One answer for an unknown visit, a wrong secret and a visit of another venue: nothing tells them apart.
+    static func unknownVisit(_ ref: String) -> AppError { AppError.notFound("visit \(ref)") }
+
+    /// The visit behind a public reference, with its secret or as a principal that manages its venue; else `unknownVisit`.
+    public func visit(ref: String, secret: String?, principal: Principal?) async throws -> Visit {
+        guard let id = cipher.visitID(ref: ref), let visit = try await store.visit(id: id) else { throw Self.unknownVisit(ref) }
         if let secret {
-            guard cipher.verifySecret(secret, "checkout", visitID) else {
-                throw AppError(.forbidden, code: "forbidden", message: "the check-out secret does not match this visit", field: "checkoutSecret")
-            }
+            guard cipher.verifySecret(secret, "checkout", id) else { throw Self.unknownVisit(ref) }
         } else if let principal {
-            guard principal.mayManage(venue: visit.venueID) else { throw AppError.forbidden("this token cannot check out visits of venue \(visit.venueID)") }
+            guard principal.mayManage(venue: visit.venueID) else { throw Self.unknownVisit(ref) }
         } else {
             throw AppError.missing("checkoutSecret")
         }
-        guard let updated = try await store.checkout(visitID: visitID, at: now) else { throw AppError.notFound("visit \(visitID)") }
+        return visit
+    }
+
+    /// The receipt of a visit, for its holder (the secret).
+    public func receipt(ref: String, secret: String) async throws -> Receipt {
+        let visit = try await visit(ref: ref, secret: secret, principal: nil)
+        return receipt(.alreadyOpen(visit), venue: try await venue(visit.venueID))
+    }
+
+    /// Checks out with the visit's check-out secret, or as a principal that manages the visit's venue.
+    public func checkout(visitRef ref: String, secret: String?, principal: Principal?, now: Date = Date()) async throws -> Receipt {
+        let visit = try await visit(ref: ref, secret: secret, principal: principal)
+        guard let updated = try await store.checkout(visitID: visit.id, at: now) else { throw Self.unknownVisit(ref) }
         return receipt(.alreadyOpen(updated), venue: try await venue(visit.venueID))
     }
 
@@ -96,13 +123,15 @@ extension TruyVet {
 
     public struct LogEntry: Sendable {
         public let visit: Visit
+        public let ref: String
+        /// What was declared at this visit (never what the same phone declared elsewhere).
         public let person: OpenedPerson
         public let effectiveEnd: Date
     }
 
     public func log(_ records: [VisitRecord], venue: Venue) throws -> [LogEntry] {
         try records.map { r in
-            LogEntry(visit: r.visit, person: try open(r.person),
+            LogEntry(visit: r.visit, ref: cipher.visitRef(r.visit.id), person: try open(r.person),
                      effectiveEnd: Stay.effectiveEnd(checkin: r.visit.checkinAt, checkout: r.visit.checkoutAt,
                                                      defaultStayMinutes: venue.defaultStayMinutes, nextCheckin: r.nextCheckin))
         }
@@ -131,7 +160,7 @@ extension TruyVet {
     public static func csv(_ entries: [LogEntry]) -> String {
         CSV.render(header: ["visit_id", "name", "phone", "id_number", "checkin_at", "checkout_at", "effective_end", "source"],
                    rows: entries.map { e in
-                       [String(e.visit.id), e.person.name, e.person.phone, e.person.idNumber ?? "", Instant.format(e.visit.checkinAt),
+                       [e.ref, e.person.name, e.person.phone, e.person.idNumber ?? "", Instant.format(e.visit.checkinAt),
                         e.visit.checkoutAt.map(Instant.format) ?? "", Instant.format(e.effectiveEnd), e.visit.source.name]
                    })
     }
@@ -146,13 +175,22 @@ extension TruyVet {
 
     public static let visitColumns = ["venue_id", "phone", "name", "id_number", "checkin_at", "checkout_at"]
 
+    /// How far back a venue's own token may import (its paper log of the last two weeks).
+    public static let venueImportDays = 14
+
     /// Imports a paper log or passenger list. Good rows are kept whatever happens to bad ones; a row already
     /// stored (same venue, person and check-in time) is counted as a duplicate, never stored twice.
+    /// Tracers' and admins' rows are trusted records (they may end a person's earlier open visit); a venue token
+    /// imports only into its own venue, only times since its registration and within the last 14 days, never in the
+    /// future, and its rows never end anyone's other visits. Nothing older than the retention is stored.
     public func importVisits(csv text: String, principal: Principal, now: Date = Date(),
                              progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> VisitImportReport {
         guard principal.role == .admin || principal.role == .tracer || principal.role == .venue else {
             throw AppError.forbidden("imports need an admin, tracer or venue token")
         }
+        let source: VisitSource = principal.role == .venue ? .venueImport : .importFile
+        let retention = try await retentionDays()
+        let horizon = retention > 0 ? now.addingTimeInterval(-Double(retention) * 86400) : Date.distantPast
         var report = VisitImportReport()
         let rows: [CSV.Row]
         do { rows = try CSV.parse(text) } catch {
@@ -188,15 +226,29 @@ extension TruyVet {
                 }
                 let person = try PersonInput(name: f[2], phone: f[1], idNumber: f[3].isEmpty ? nil : f[3])
                 let checkin = try Instant.parse(f[4], field: "checkin_at")
-                guard checkin <= now.addingTimeInterval(Self.clockSkew) else { throw AppError.invalid("checkin_at", "checkin_at is in the future") }
+                let latest = source == .venueImport ? now : now.addingTimeInterval(Self.clockSkew)
+                guard checkin <= latest else { throw AppError.invalid("checkin_at", "checkin_at is in the future") }
+                guard checkin >= horizon else {
+                    throw AppError.invalid("checkin_at", "checkin_at is older than the \(retention)-day retention; such visits are not kept")
+                }
+                if source == .venueImport {
+                    guard checkin >= now.addingTimeInterval(-Double(Self.venueImportDays) * 86400) else {
+                        throw AppError.invalid("checkin_at", "a venue may import only its last \(Self.venueImportDays) days; ask a tracer for older records")
+                    }
+                    guard checkin >= venue.createdAt else {
+                        throw AppError.invalid("checkin_at", "checkin_at is before the venue was registered (\(Instant.format(venue.createdAt)))")
+                    }
+                }
                 var checkout: Date?
                 if !f[5].isEmpty {
                     let c = try Instant.parse(f[5], field: "checkout_at")
                     guard c >= checkin else { throw AppError.invalid("checkout_at", "checkout_at is before checkin_at") }
                     guard c.timeIntervalSince(checkin) <= Stay.maximum else { throw AppError.invalid("checkout_at", "checkout_at is more than 24 hours after checkin_at") }
+                    guard c <= latest else { throw AppError.invalid("checkout_at", "checkout_at is in the future") }
                     checkout = c
                 }
-                batch.append(ImportedVisit(line: row.line, venueID: venue.id, person: seal(person), checkinAt: checkin, checkoutAt: checkout))
+                batch.append(ImportedVisit(line: row.line, venueID: venue.id, person: seal(person), checkinAt: checkin, checkoutAt: checkout,
+                                           source: source))
                 if batch.count >= 5000 { try await flush() }
             } catch let error as AppError {
                 report.rejected.append(.init(line: row.line, field: error.field, reason: error.message))

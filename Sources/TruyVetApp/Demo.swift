@@ -48,7 +48,7 @@ extension TruyVet {
         guard let hot else { throw AppError(.unavailable, code: "no_areas", message: "commune \(Self.demoHotCommune) is missing") }
         let cityCommunes = communes.filter { $0.parentCode == hot.parentCode }
 
-        // Populations summing to the province's 316,463 (seed 000); the outbreak's ward has 14,000, so its five cases
+        // Populations summing to the province's 316,463; the outbreak's ward has 14,000, so its five cases
         // in the last week keep it green (A ≈ 17.9) and a sixth turns it yellow (A ≈ 21.4).
         progress?("populations")
         let others = communes.filter { $0.code != hot.code }

@@ -118,7 +118,7 @@ enum Page {
             ? "<p class=\"big\">ĐÃ VÀO · CHECKED IN</p><p>\(Instant.readable(r.visit.checkinAt))</p>"
             : "<p class=\"big\">ĐÃ RA · CHECKED OUT</p><p>\(Instant.readable(r.visit.checkinAt)) → \(Instant.readable(out!))</p>"
         let button = out == nil ? """
-            <form method="post" action="/r/\(r.visit.id)/checkout"><input type="hidden" name="s" value="\(escape(r.checkoutSecret))">
+            <form method="post" action="/r/\(r.ref)/checkout"><input type="hidden" name="s" value="\(escape(r.checkoutSecret))">
             <button type="submit">Ra (check out)</button></form>
             """ : ""
         return html("Đã khai báo – \(r.venue.name)", """

@@ -1,7 +1,7 @@
 import Foundation
 import TruyVetCore
 
-/// Retention (domain.md §6): check-in data is kept for a fixed time after each stay ends, then hard-deleted.
+/// Retention: check-in data is kept for a fixed time after each stay ends, then hard-deleted.
 extension TruyVet {
     public static let defaultRetentionDays = 21
     static let retentionSetting = "retention_days"
@@ -22,8 +22,9 @@ extension TruyVet {
     }
 
     /// Deletes visits whose stay ended more than the retention ago, the people and devices left with nothing, old
-    /// idempotency keys (after 2 days) and flags. Cases, quarantines and the audit log are kept. It works in small
-    /// transactions and rests twice as long as each took (`pause` at least), so it takes at most a third of the one
+    /// idempotency keys (after 2 days), devices and personal cards unused for the whole retention, and flags; then
+    /// empties the write-ahead log so nothing deleted stays in the files. Cases, quarantines and the audit log are
+    /// kept. It works in small transactions and rests twice as long as each took (`pause` at least), so it takes at most a third of the one
     /// writer that check-ins need, and a check-in never waits behind more than one small transaction.
     public func purge(now: Date = Date(), chunk: Int = 200, pause: Duration = .milliseconds(20)) async throws -> PurgeReport {
         var report = PurgeReport(days: try await retentionDays())
@@ -39,7 +40,11 @@ extension TruyVet {
             if visits < chunk { break }
             if pause > .zero { try await Task.sleep(for: max(pause, (clock.now - started) * 2)) }
         }
-        report.records = try await store.purgeRecords(keysBefore: now.addingTimeInterval(-2 * 86400), devicesBefore: cutoff, flagsBefore: cutoff)
+        let (records, people) = try await store.purgeRecords(keysBefore: now.addingTimeInterval(-2 * 86400), devicesBefore: cutoff, flagsBefore: cutoff)
+        report.records = records
+        report.people += people
+        // What was deleted must not stay readable in the database's files either.
+        if report.visits + report.people + report.records > 0 { try await store.eraseFreedSpace() }
         return report
     }
 }

@@ -9,7 +9,7 @@ import TruyVetQR
 struct Routes: Sendable {
     let app: TruyVet
     let perAddress: RateLimiter
-    let perPerson: RateLimiter
+    let perSender: RateLimiter
     /// Invalid poster codes per client address and minute: codes cannot be enumerated.
     let invalidCodes: RateLimiter
     let bursts = BurstDetector()
@@ -17,7 +17,7 @@ struct Routes: Sendable {
     init(app: TruyVet) {
         self.app = app
         self.perAddress = RateLimiter(limit: app.config.checkinRateLimit, window: 60)
-        self.perPerson = RateLimiter(limit: app.config.checkinRateLimit == 0 ? 0 : app.config.personRateLimit, window: 3600)
+        self.perSender = RateLimiter(limit: app.config.checkinRateLimit == 0 ? 0 : app.config.personRateLimit, window: 3600)
         self.invalidCodes = RateLimiter(limit: app.config.checkinRateLimit == 0 ? 0 : 20, window: 60)
     }
 
@@ -42,6 +42,8 @@ struct Routes: Sendable {
         v1.get("posters") { request, _ in try await batchPosters(request) }
 
         v1.post("tokens") { request, context in try await createToken(request, context) }
+        v1.get("tokens") { request, _ in try await listTokens(request) }
+        v1.delete("tokens/:id") { request, context in try await revokeToken(request, context) }
 
         v1.post("checkins") { request, context in try await apiCheckin(request, context) }
         v1.post("visits/import") { request, context in try await importVisits(request, context) }
@@ -177,7 +179,20 @@ struct Routes: Sendable {
         let role = try Role.parse(body.role)
         let label = try Text.clean(body.label, field: "label", max: 200, required: false) ?? role.rawValue
         let token = try await app.createToken(role: role, venueID: body.venueId, label: label)
-        return try JSON.response(TokenJSON(token: token, role: role.rawValue, venueId: body.venueId, label: label), status: .created)
+        let id = try await app.store.principal(tokenHash: BearerToken.hash(token))?.tokenID
+        return try JSON.response(TokenJSON(id: id, token: token, role: role.rawValue, venueId: body.venueId, label: label), status: .created)
+    }
+
+    func listTokens(_ request: Request) async throws -> Response {
+        try JSON.response(try await app.tokens(by: try await principal(request)).map(TokenInfoJSON.init))
+    }
+
+    func revokeToken(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try await principal(request)
+        guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0 else {
+            throw AppError.invalid("id", "token id must be a positive whole number")
+        }
+        return try JSON.response(TokenInfoJSON(try await app.revokeToken(id: id, by: principal)))
     }
 
     // MARK: Areas
@@ -216,7 +231,7 @@ struct Routes: Sendable {
         return VenueJSON(
             id: venue.id, name: venue.name, address: venue.address, category: venue.category.rawValue,
             areaCode: venue.areaCode, area: path.map { AreaRef(code: $0.code, name: $0.name, level: $0.level.rawValue) },
-            defaultStayMinutes: venue.defaultStayMinutes, contactPhone: venue.contactPhone, capacity: venue.capacity,
+            defaultStayMinutes: venue.defaultStayMinutes, contactPhone: app.contactPhone(of: venue), capacity: venue.capacity,
             openingHours: venue.openingHours, shortCode: venue.formattedShortCode, posterGeneration: venue.posterGeneration,
             createdAt: venue.createdAt, checkinUrl: app.checkinURL(venue),
             links: Links(venue: self_, posterPdf: "\(self_)/poster.pdf", posterPng: "\(self_)/poster.png",
@@ -281,5 +296,19 @@ struct ListJSON<T: Encodable>: Encodable {
 }
 
 struct TokenJSON: Encodable {
-    let token: String, role: String, venueId: Int64?, label: String
+    let id: Int64?, token: String, role: String, venueId: Int64?, label: String
+}
+
+/// A token as listed: never the secret.
+struct TokenInfoJSON: Encodable {
+    let id: Int64, role: String, venueId: Int64?, label: String, createdAt: String, lastUsedAt: String?, revokedAt: String?
+    init(_ t: TokenInfo) {
+        id = t.id
+        role = t.role.rawValue
+        venueId = t.venueID
+        label = t.label
+        createdAt = Instant.format(t.createdAt)
+        lastUsedAt = t.lastUsedAt.map(Instant.format)
+        revokedAt = t.revokedAt.map(Instant.format)
+    }
 }

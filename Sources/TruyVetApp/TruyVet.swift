@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 import TruyVetCore
 import TruyVetQR
 import TruyVetStore
@@ -15,6 +16,8 @@ public struct TruyVet: Sendable {
     public let levelRules: LevelRuleBook
     public let measures: MeasureTable
     private let adminTokenHash: [UInt8]?
+    /// When each token's use was last written (at most once a minute per token).
+    private let tokenUse = TokenUse()
 
     public init(store: any Store, keyring: SigningKeyring, dataKey: SymmetricKey, config: AppConfig) throws {
         self.store = store
@@ -29,12 +32,16 @@ public struct TruyVet: Sendable {
 
     /// Opens the data directory: database (migrated), keys, and the bundled areas on first start.
     public static func open(config: AppConfig) async throws -> TruyVet {
+        // Every file the server writes (database, its log, keys) is for its owner only, whatever the directory's mode.
+        umask(0o077)
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let database = try AppDatabase.open(path: try config.sqlitePath())
         let app = try TruyVet(store: SQLiteStore(database), keyring: try KeyFile.signingKeyring(config: config),
                           dataKey: try KeyFile.dataKey(config: config), config: config)
         try await app.loadBundledAreasIfEmpty()
+        let cipher = app.cipher
+        _ = try await app.store.sealClearContactPhones { cipher.seal($0) }
         return app
     }
 
@@ -83,7 +90,7 @@ public struct TruyVet: Sendable {
             let venue = Venue(id: Int64.random(in: 1...(1 << 53), using: &generator), name: valid.name, address: valid.address,
                               areaCode: commune.code, districtCode: path[1].code, provinceCode: path[2].code,
                               category: valid.category, defaultStayMinutes: valid.defaultStayMinutes,
-                              contactPhone: valid.contactPhone, capacity: valid.capacity, openingHours: valid.openingHours,
+                              sealedContactPhone: cipher.seal(valid.contactPhone), capacity: valid.capacity, openingHours: valid.openingHours,
                               shortCode: ShortCode.random(using: &generator), posterGeneration: 1,
                               createdAt: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
             if try await store.insertVenue(venue) {
@@ -99,9 +106,21 @@ public struct TruyVet: Sendable {
         return venue
     }
 
+    /// The venue's contact phone (sealed at rest).
+    public func contactPhone(of venue: Venue) -> String {
+        (try? cipher.open(venue.sealedContactPhone)) ?? ""
+    }
+
+    /// A new poster: old QR codes and the old short code stop working at once.
     public func rotatePoster(_ id: Int64) async throws -> Venue {
-        guard let venue = try await store.rotatePoster(venueID: id) else { throw AppError.notFound("venue \(id)") }
-        return venue
+        let before = try await venue(id)
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<8 {
+            let code = ShortCode.random(using: &generator)
+            guard let venue = try await store.rotatePoster(venueID: id, shortCode: code) else { throw AppError.notFound("venue \(id)") }
+            if venue.shortCode == code && venue.posterGeneration != before.posterGeneration { return venue }
+        }
+        throw AppError(.unavailable, code: "id_exhausted", message: "could not draw a new short code; try again")
     }
 
     /// `{public URL}/c/{token}`: what the poster's QR code holds.
@@ -210,16 +229,51 @@ public struct TruyVet: Sendable {
         return token
     }
 
-    /// The principal of an `Authorization: Bearer …` value; nil when missing or unknown.
-    public func authenticate(bearer token: String) async throws -> Principal? {
+    /// The principal of an `Authorization: Bearer …` value; nil when missing, unknown or revoked (read from the store
+    /// every time, so a revocation takes effect at once).
+    public func authenticate(bearer token: String, now: Date = Date()) async throws -> Principal? {
         let hash = BearerToken.hash(token)
         if let adminTokenHash, adminTokenHash == hash { return Principal(role: .admin, label: "TRUYVET_ADMIN_TOKEN") }
-        return try await store.principal(tokenHash: hash)
+        guard let principal = try await store.principal(tokenHash: hash) else { return nil }
+        if let id = principal.tokenID, tokenUse.due(id, now: now) { try await store.touchToken(id: id, at: now) }
+        return principal
+    }
+
+    /// Every token (label, role, created, last used; never the secret). Admins only.
+    public func tokens(by principal: Principal) async throws -> [TokenInfo] {
+        try principal.require(.admin)
+        return try await store.tokens()
+    }
+
+    /// Revokes a token: it answers 401 from the next request on. Admins only; audited.
+    public func revokeToken(id: Int64, by principal: Principal, now: Date = Date()) async throws -> TokenInfo {
+        try principal.require(.admin)
+        let revoked = try await store.revokeToken(id: id, at: now)
+        guard let info = try await store.tokens().first(where: { $0.id == id }) else { throw AppError.notFound("token \(id)") }
+        if revoked {
+            try await audit(principal, action: "token.revoke", caseID: nil, reason: "token revoked", now: now,
+                            detail: "token=\(id) role=\(info.role.rawValue) label=\(info.label)")
+        }
+        return info
     }
 
     /// On first start without `TRUYVET_ADMIN_TOKEN`: creates an admin token and returns it, to be printed once.
     public func bootstrapAdminToken() async throws -> String? {
         guard config.adminToken == nil, try await store.tokenCount(role: .admin) == 0 else { return nil }
         return try await createToken(role: .admin, label: "first start")
+    }
+}
+
+/// Throttles writing a token's last use: once a minute per token is enough for an admin's list.
+final class TokenUse: Sendable {
+    private let last = Mutex<[Int64: Date]>([:])
+
+    func due(_ id: Int64, now: Date) -> Bool {
+        last.withLock { seen in
+            if let at = seen[id], now.timeIntervalSince(at) < 60 { return false }
+            if seen.count > 100_000 { seen.removeAll() }
+            seen[id] = now
+            return true
+        }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A confirmed case's rules: its infectious window and its classification (domain.md §2–3).
+/// A confirmed case's rules: its infectious window and its classification.
 public enum CaseRules {
     public struct Settings: Sendable, Equatable {
         /// Days before symptom onset (or before the sample date when asymptomatic) the window opens, at local 00:00.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The epidemic-level rules of Resolution 128/NQ-CP and Decision 4800/QĐ-BYT as data (domain.md §3): thresholds,
+/// The epidemic-level rules of Resolution 128/NQ-CP and Decision 4800/QĐ-BYT as data: thresholds,
 /// coverage, the decision table, the capacity rule, colours. Versioned, with the day it takes effect.
 public struct LevelRuleSet: Codable, Sendable, Equatable {
     public struct OlderGroup: Codable, Sendable, Equatable {

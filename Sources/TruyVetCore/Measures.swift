@@ -1,6 +1,6 @@
 import Foundation
 
-/// What each kind of venue may do at each level (Resolution 128, table 1; domain.md §4), as data.
+/// What each kind of venue may do at each level (Resolution 128, table 1), as data.
 public struct MeasureTable: Codable, Sendable, Equatable {
     public struct Label: Codable, Sendable, Equatable { public var vi: String; public var en: String }
     public struct Activity: Codable, Sendable, Equatable {

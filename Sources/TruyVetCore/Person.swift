@@ -58,13 +58,23 @@ public enum Stay {
     public static let maximum: TimeInterval = 24 * 3600
 
     /// The explicit check-out when there is one; otherwise the earliest of check-in + the venue's default stay,
-    /// the same person's next check-in anywhere (a later visit in the same second ends it at once), and check-in + 24 h.
-    /// Never before the check-in, never past 24 h.
+    /// the same person's next check-in that may end it (`ends`; a later one in the same second ends it at once), and
+    /// check-in + 24 h. Never before the check-in, never past 24 h.
     public static func effectiveEnd(checkin: Date, checkout: Date?, defaultStayMinutes: Int, nextCheckin: Date?) -> Date {
         let cap = checkin.addingTimeInterval(maximum)
         if let checkout { return min(max(checkout, checkin), cap) }
         var end = min(checkin.addingTimeInterval(TimeInterval(defaultStayMinutes) * 60), cap)
         if let nextCheckin, nextCheckin >= checkin { end = min(end, nextCheckin) }
         return end
+    }
+
+    /// Whether a later check-in of the same person may end an earlier open visit: only when both came from the same
+    /// device or personal card, or the later one is a tracer's or admin's import. Anything that the phone number alone
+    /// lets anyone make (another device, a bare API call, a venue's own import) never shortens a recorded visit: a
+    /// missed contact costs more than an extra call.
+    public static func ends(earlierDevice: Data?, laterDevice: Data?, laterSource: VisitSource) -> Bool {
+        if laterSource.isTrusted { return true }
+        guard let earlierDevice, let laterDevice else { return false }
+        return earlierDevice == laterDevice
     }
 }

@@ -52,6 +52,39 @@ public struct PersonalDataCipher: Sendable {
         return diff == 0
     }
 
+    /// A visit's public reference: its id through a keyed permutation of 64-bit numbers (a four-round Feistel network),
+    /// 11 base64url characters. Neighbouring visits get unrelated references, so nobody can count or walk them.
+    public func visitRef(_ id: Int64) -> String {
+        var x = UInt64(bitPattern: id)
+        for round in 0..<4 { x = feistel(x, round: round) }
+        return Base64URL.encode(withUnsafeBytes(of: x.bigEndian) { Array($0) })
+    }
+
+    /// The visit id behind a reference; nil for anything that is not one (ids are below 2^53).
+    public func visitID(ref: String) -> Int64? {
+        guard ref.utf8.count == 11, let bytes = Base64URL.decode(ref), bytes.count == 8, Base64URL.encode(bytes) == ref else { return nil }
+        var x = bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        for round in (0..<4).reversed() { x = unfeistel(x, round: round) }
+        guard x > 0, x < 1 << 53 else { return nil }
+        return Int64(x)
+    }
+
+    private func roundValue(_ half: UInt32, _ round: Int) -> UInt32 {
+        var mac = secretMAC
+        mac.update(data: Array("visit ref \(round)\u{0}\(half)".utf8))
+        return Array(mac.finalize()).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+    }
+
+    private func feistel(_ x: UInt64, round: Int) -> UInt64 {
+        let left = UInt32(x >> 32), right = UInt32(truncatingIfNeeded: x)
+        return UInt64(right) << 32 | UInt64(left ^ roundValue(right, round))
+    }
+
+    private func unfeistel(_ x: UInt64, round: Int) -> UInt64 {
+        let left = UInt32(x >> 32), right = UInt32(truncatingIfNeeded: x)
+        return UInt64(right ^ roundValue(left, round)) << 32 | UInt64(left)
+    }
+
     /// Raw keyed bytes (for words of the day and similar public-but-unforgeable values).
     public func mac(_ message: String) -> [UInt8] {
         var mac = secretMAC

@@ -33,13 +33,22 @@ public protocol Store: Sendable {
     func cachedVenue(id: Int64) -> Venue?
     /// Venues of a commune, district or province, by name.
     func venues(inArea code: String, limit: Int, offset: Int) async throws -> [Venue]
-    /// Increments the poster generation; nil when there is no such venue.
-    func rotatePoster(venueID: Int64) async throws -> Venue?
+    /// Increments the poster generation and replaces the short code (so the old poster's code stops working too); nil
+    /// when there is no such venue. When `shortCode` is taken already nothing changes and the venue keeps its old code
+    /// (the caller draws again).
+    func rotatePoster(venueID: Int64, shortCode: String) async throws -> Venue?
+    /// Seals contact phones stored in clear by earlier versions; returns how many.
+    func sealClearContactPhones(_ seal: @Sendable (String) -> Data) async throws -> Int
 
     // Bearer tokens (only hashes are stored)
     func insertToken(hash: [UInt8], role: Role, venueID: Int64?, label: String) async throws -> Int64
     func principal(tokenHash: [UInt8]) async throws -> Principal?
     func tokenCount(role: Role) async throws -> Int
+    /// Every token, newest first (never the secret: only hashes are stored).
+    func tokens() async throws -> [TokenInfo]
+    /// Revokes a token; false when there is no such token or it was revoked already.
+    func revokeToken(id: Int64, at: Date) async throws -> Bool
+    func touchToken(id: Int64, at: Date) async throws
 
     // Visits
     /// Records a check-in durably before returning (committed in groups with concurrent ones).
@@ -60,26 +69,36 @@ public protocol Store: Sendable {
     func importVisits(_ rows: [ImportedVisit]) async throws -> (inserted: [Int], duplicates: [Int])
     func personID(phoneHash: Data) async throws -> Int64?
     func person(id: Int64) async throws -> SealedPerson?
-    /// Remembers a device (random cookie id, stored hashed) as a person's, for one-tap check-ins.
-    func linkDevice(_ deviceHash: Data, personID: Int64) async throws
-    func personID(deviceHash: Data) async throws -> Int64?
+    /// Remembers what a device (random cookie id, stored hashed) declared last, for one-tap check-ins.
+    func linkDevice(_ deviceHash: Data, personID: Int64, declared: SealedPerson) async throws
+    /// The device's person and what it declared (the person's phone, the device's own name and ID number).
+    func device(hash: Data) async throws -> (personID: Int64, declared: SealedPerson)?
     func visitCount() async throws -> Int
     func venue(shortCode: String) async throws -> Venue?
 
     // Flags (abuse signals for venues and tracers)
     func addFlag(_ flag: Flag) async throws
     func flags(venueID: Int64?, since: Date, limit: Int) async throws -> [Flag]
-    /// The person's most recent visit anywhere.
-    func latestVisit(personID: Int64) async throws -> Visit?
-    /// Inserts the person or refreshes their name and ID number; returns their id.
-    func upsertPerson(_ person: SealedPerson) async throws -> Int64
+    /// The person's most recent visit made from `device` (a device or personal card).
+    func latestVisit(personID: Int64, device: Data) async throws -> Visit?
+    /// The person with this phone, added when missing; never changes what is stored about an existing person.
+    func ensurePerson(_ person: SealedPerson) async throws -> Int64
+
+    // Personal cards (only the hash of a card's random code is stored)
+    /// Stores a new card with what was declared for it; returns the person's id (added when missing).
+    func addCard(codeHash: Data, person: SealedPerson, at: Date) async throws -> Int64
+    /// The card's person and what was declared for it, marking the card used now; nil for an unknown card.
+    func useCard(codeHash: Data, at: Date) async throws -> (personID: Int64, declared: SealedPerson)?
 
     /// Visits (with the same person's next check-in) whose check-in is in [checkinFrom, checkinTo), for each range: of a
     /// venue (`byVenue`) or of a person, answers in the order asked, read in one transaction. Stays never exceed
     /// `Stay.maximum`, so callers widen `checkinFrom` by it and get index range scans.
     func stays(byVenue: Bool, ranges: [StayRange]) async throws -> [[StayRow]]
-    func personID(idHash: Data) async throws -> Int64?
+    /// The people with whom this ID number was declared (at a visit, on a card, or first with their phone).
+    func personIDs(idHash: Data) async throws -> [Int64]
     func people(ids: [Int64]) async throws -> [Int64: SealedPerson]
+    /// Every name declared with each person's phone (at visits and on cards), sealed; oldest first.
+    func declaredNames(personIDs: [Int64]) async throws -> [Int64: [Data]]
 
     // Cases, quarantines and the audit log
     /// Inserts a case (its `id` is ignored) and returns its id.
@@ -90,9 +109,13 @@ public protocol Store: Sendable {
     /// Replaces the person's quarantine record.
     func setQuarantine(_ quarantine: Quarantine) async throws
     func quarantines(personIDs: [Int64]) async throws -> [Int64: Quarantine]
-    /// Visits of cases inside their infectious windows' reach (check-in in [window start − 24 h, window end)), for cases
-    /// whose window ends after `since`: at one venue, or at venues of one area (commune, district or province code).
-    func caseStays(venueID: Int64?, area: String?, since: Date) async throws -> [(caseID: Int64, window: (from: Date, to: Date), stay: StayRow)]
+    /// Exposure windows a tracer published (the only ones a venue or the public sees).
+    func publishWindows(_ windows: [PublishedWindow]) async throws -> [PublishedWindow]
+    func publishedWindows(caseID: Int64) async throws -> [PublishedWindow]
+    /// Windows in force (not withdrawn) that end after `since`: at one venue, or at venues of an area.
+    func publishedWindows(venueID: Int64?, area: String?, since: Date) async throws -> [PublishedWindow]
+    /// Withdraws a published window; nil when there is no such window.
+    func withdrawWindow(id: Int64, at: Date) async throws -> PublishedWindow?
     /// Appends to the audit log (which nothing can change or delete) and returns the entry's id.
     func appendAudit(_ entry: AuditEntry) async throws -> Int64
     /// Newest first.
@@ -116,8 +139,11 @@ public protocol Store: Sendable {
     /// Hard-deletes up to `limit` visits whose stay ended before `cutoff` (the check-out, or check-in + 24 h at the
     /// latest), then the people left with no visit, case or quarantine, and their devices. Returns the counts.
     func purgeVisits(endedBefore cutoff: Date, limit: Int) async throws -> (visits: Int, people: Int)
-    /// Deletes idempotency keys created before `keysBefore`, devices unused since `devicesBefore`, flags before `flagsBefore`.
-    func purgeRecords(keysBefore: Date, devicesBefore: Date, flagsBefore: Date) async throws -> Int
+    /// Deletes idempotency keys created before `keysBefore`, devices and personal cards unused since `devicesBefore`
+    /// (and the people they leave with nothing), flags before `flagsBefore`.
+    func purgeRecords(keysBefore: Date, devicesBefore: Date, flagsBefore: Date) async throws -> (records: Int, people: Int)
+    /// Makes deleted data unreadable in the files too (the write-ahead log checkpointed and truncated).
+    func eraseFreedSpace() async throws
     func setting(_ key: String) async throws -> String?
     func setSetting(_ key: String, _ value: String) async throws
 }
@@ -129,5 +155,49 @@ extension Store {
         Task {
             do { completion(.success(try await checkin(request))) } catch { completion(.failure(error)) }
         }
+    }
+}
+
+/// A bearer token as listed to admins: never the secret.
+public struct TokenInfo: Sendable, Equatable {
+    public let id: Int64
+    public let role: Role
+    public let venueID: Int64?
+    public let label: String
+    public let createdAt: Date
+    public let lastUsedAt: Date?
+    public let revokedAt: Date?
+
+    public init(id: Int64, role: Role, venueID: Int64?, label: String, createdAt: Date, lastUsedAt: Date?, revokedAt: Date?) {
+        self.id = id
+        self.role = role
+        self.venueID = venueID
+        self.label = label
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// A time window when a case was at a venue, published by a tracer for the venue and the public.
+public struct PublishedWindow: Sendable, Equatable {
+    public var id: Int64
+    public var caseID: Int64
+    public var venueID: Int64
+    public var from: Date
+    public var to: Date
+    public var publishedAt: Date
+    public var publishedBy: String
+    public var withdrawnAt: Date?
+
+    public init(id: Int64 = 0, caseID: Int64, venueID: Int64, from: Date, to: Date, publishedAt: Date, publishedBy: String, withdrawnAt: Date? = nil) {
+        self.id = id
+        self.caseID = caseID
+        self.venueID = venueID
+        self.from = from
+        self.to = to
+        self.publishedAt = publishedAt
+        self.publishedBy = publishedBy
+        self.withdrawnAt = withdrawnAt
     }
 }

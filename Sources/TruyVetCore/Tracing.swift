@@ -112,7 +112,7 @@ public enum Overlap {
             minOverlapByCategory[category] ?? minOverlapMinutes
         }
 
-        /// The shipped defaults: enclosed spaces where any shared moment counts (domain.md §2).
+        /// The shipped defaults: enclosed spaces where any shared moment counts.
         public static let enclosedCategories: [VenueCategory: Double] = [.passengerTransport: 0, .highRiskService: 0]
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Venue categories: the activity rows of the measures table (Resolution 128 guidance, domain.md §4) plus `other`.
+/// Venue categories: the activity rows of the measures table (Resolution 128 guidance) plus `other`.
 public enum VenueCategory: String, Codable, Sendable, CaseIterable {
     case gathering                 // 1 gatherings and events, indoor or outdoor
     case passengerTransport = "passenger_transport"   // 2 public passenger transport vehicle
@@ -71,7 +71,8 @@ public struct Venue: Sendable, Equatable, Codable {
     public var provinceCode: String
     public var category: VenueCategory
     public var defaultStayMinutes: Int
-    public var contactPhone: String
+    /// The contact phone, sealed like personal data (`TruyVet.contactPhone(of:)` opens it).
+    public var sealedContactPhone: Data
     public var capacity: Int?
     public var openingHours: String?
     /// Unguessable code for manual entry, shown on the poster (10 characters, Crockford base32).
@@ -81,7 +82,7 @@ public struct Venue: Sendable, Equatable, Codable {
     public var createdAt: Date
 
     public init(id: Int64, name: String, address: String, areaCode: String, districtCode: String, provinceCode: String,
-                category: VenueCategory, defaultStayMinutes: Int, contactPhone: String, capacity: Int?, openingHours: String?,
+                category: VenueCategory, defaultStayMinutes: Int, sealedContactPhone: Data, capacity: Int?, openingHours: String?,
                 shortCode: String, posterGeneration: UInt32, createdAt: Date) {
         self.id = id
         self.name = name
@@ -91,7 +92,7 @@ public struct Venue: Sendable, Equatable, Codable {
         self.provinceCode = provinceCode
         self.category = category
         self.defaultStayMinutes = defaultStayMinutes
-        self.contactPhone = contactPhone
+        self.sealedContactPhone = sealedContactPhone
         self.capacity = capacity
         self.openingHours = openingHours
         self.shortCode = shortCode

@@ -1,15 +1,21 @@
 import Foundation
 
 public enum VisitSource: Int, Codable, Sendable {
-    case scan = 1, api = 2, staff = 3, importFile = 4
+    /// `importFile`: a paper log or passenger list imported by a tracer or an admin (a trusted record).
+    /// `venueImport`: imported by a venue's own token into its own venue (anyone can register a venue).
+    case scan = 1, api = 2, staff = 3, importFile = 4, venueImport = 5
     public var name: String {
         switch self {
         case .scan: "scan"
         case .api: "api"
         case .staff: "staff"
         case .importFile: "import"
+        case .venueImport: "venue_import"
         }
     }
+
+    /// Records made by a tracer or an admin: they may end a person's earlier open visit anywhere.
+    public var isTrusted: Bool { self == .importFile }
 }
 
 /// What is stored of a visit: facts only (the check-in, an explicit check-out). Ends are derived by `Stay`.
@@ -31,7 +37,8 @@ public struct Visit: Sendable, Equatable {
     }
 }
 
-/// A person as stored: lookup hashes and sealed (encrypted) fields only.
+/// A person as declared (at a visit, on a card, from a device): lookup hashes and sealed (encrypted) fields only.
+/// The phone is the person's key; name and ID number belong to the declaration, never rewritten by a later one.
 public struct SealedPerson: Sendable, Equatable {
     public var phoneHash: Data
     public var idHash: Data?
@@ -57,21 +64,26 @@ public struct CheckinRequest: Sendable {
     public var at: Date
     public var source: VisitSource
     public var idempotencyKey: String?
+    /// The keyed hash of the device (cookie) or personal card that sent it; nil for a bare API call. Only the same
+    /// device gets "already checked in", and only its own later check-ins end this visit early.
+    public var device: Data?
 
-    public init(venueID: Int64, defaultStayMinutes: Int, person: SealedPerson, at: Date, source: VisitSource, idempotencyKey: String?) {
+    public init(venueID: Int64, defaultStayMinutes: Int, person: SealedPerson, at: Date, source: VisitSource, idempotencyKey: String?,
+                device: Data? = nil) {
         self.venueID = venueID
         self.defaultStayMinutes = defaultStayMinutes
         self.person = person
         self.at = at
         self.source = source
         self.idempotencyKey = idempotencyKey
+        self.device = device
     }
 }
 
 public enum CheckinOutcome: Sendable, Equatable {
     /// A new visit.
     case created(Visit)
-    /// The person's visit here is still open: the same visit, no duplicate.
+    /// The same device's visit here is still open: the same visit, no duplicate.
     case alreadyOpen(Visit)
     /// The idempotency key was seen before: the first answer's visit.
     case replayed(Visit)
@@ -90,21 +102,24 @@ public struct ImportedVisit: Sendable {
     public var person: SealedPerson
     public var checkinAt: Date
     public var checkoutAt: Date?
+    /// `.importFile` (tracer, admin) or `.venueImport` (a venue's own token).
+    public var source: VisitSource
 
-    public init(line: Int, venueID: Int64, person: SealedPerson, checkinAt: Date, checkoutAt: Date?) {
+    public init(line: Int, venueID: Int64, person: SealedPerson, checkinAt: Date, checkoutAt: Date?, source: VisitSource = .importFile) {
         self.line = line
         self.venueID = venueID
         self.person = person
         self.checkinAt = checkinAt
         self.checkoutAt = checkoutAt
+        self.source = source
     }
 }
 
-/// A visit with its person's sealed fields, for venue logs and tracing.
+/// A visit with what was declared at it (name and ID number of that visit, the person's phone), for venue logs.
 public struct VisitRecord: Sendable {
     public var visit: Visit
     public var person: SealedPerson
-    /// The same person's next check-in anywhere, for the effective end.
+    /// The same person's next check-in that may end this visit (see `Stay.ends`), for the effective end.
     public var nextCheckin: Date?
 
     public init(visit: Visit, person: SealedPerson, nextCheckin: Date?) {

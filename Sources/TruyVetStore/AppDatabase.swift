@@ -16,9 +16,25 @@ public final class AppDatabase: Sendable {
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Deleted rows are overwritten with zeros, so purged personal data is not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         config.busyMode = .timeout(10)
-        return try AppDatabase(DatabasePool(path: path, configuration: config))
+        try createPrivately(path)
+        let pool = try DatabasePool(path: path, configuration: config)
+        // SQLite makes the -wal and -shm files with the database's mode; older installs may have made them wider.
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) { chmod(file, 0o600) }
+        return try AppDatabase(pool)
+    }
+
+    /// Creates the database file readable by its owner only (0600), whatever the directory's mode and the umask.
+    static func createPrivately(_ path: String) throws {
+        let fd = Foundation.open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw AppError(.unavailable, code: "io_error", message: "cannot open the database file \(path): \(String(cString: strerror(errno)))")
+        }
+        fchmod(fd, 0o600)
+        close(fd)
     }
 
     /// An in-memory database, for tests.
@@ -236,6 +252,88 @@ public final class AppDatabase: Sendable {
                 CREATE INDEX idempotency_created ON idempotency(created_at);
                 CREATE INDEX devices_updated ON devices(updated_at);
                 CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v7: declared data per visit, devices and cards, published exposure windows, ids never reused") { db in
+            // Each visit keeps what was declared at it (name, ID number) and the device or card that sent it; ids are
+            // AUTOINCREMENT so a deleted visit's or person's id never names someone else later. A venue's visit log
+            // no longer needs one visit per person and second (two devices may type the same phone at once).
+            try db.execute(sql: """
+                CREATE TABLE visits_v7 (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    venue_id INTEGER NOT NULL,
+                    person_id INTEGER NOT NULL,
+                    checkin_at INTEGER NOT NULL,
+                    checkout_at INTEGER,
+                    source INTEGER NOT NULL,
+                    device_hash BLOB,
+                    name_enc BLOB NOT NULL,
+                    id_hash BLOB,
+                    id_enc BLOB
+                );
+                INSERT INTO visits_v7 (id, venue_id, person_id, checkin_at, checkout_at, source, name_enc, id_hash, id_enc)
+                    SELECT v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source, p.name_enc, p.id_hash, p.id_enc
+                    FROM visits v JOIN people p ON p.id = v.person_id;
+                DROP TABLE visits;
+                ALTER TABLE visits_v7 RENAME TO visits;
+                CREATE INDEX visits_venue_time ON visits(venue_id, checkin_at, person_id);
+                CREATE INDEX visits_person_time ON visits(person_id, checkin_at);
+                CREATE INDEX visits_checkin ON visits(checkin_at);
+                CREATE INDEX visits_id_hash ON visits(id_hash) WHERE id_hash IS NOT NULL;
+
+                CREATE TABLE people_v7 (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    phone_hash BLOB NOT NULL UNIQUE,
+                    id_hash BLOB,
+                    name_hash BLOB NOT NULL,
+                    name_enc BLOB NOT NULL,
+                    phone_enc BLOB NOT NULL,
+                    id_enc BLOB,
+                    created_at INTEGER NOT NULL
+                );
+                INSERT INTO people_v7 SELECT id, phone_hash, id_hash, name_hash, name_enc, phone_enc, id_enc, created_at FROM people;
+                DROP TABLE people;
+                ALTER TABLE people_v7 RENAME TO people;
+                CREATE INDEX people_id_hash ON people(id_hash) WHERE id_hash IS NOT NULL;
+
+                -- What each device declared last (for one tap next time); devices remembered before this are forgotten.
+                DELETE FROM devices;
+                ALTER TABLE devices ADD COLUMN name_enc BLOB;
+                ALTER TABLE devices ADD COLUMN id_hash BLOB;
+                ALTER TABLE devices ADD COLUMN id_enc BLOB;
+
+                -- Personal cards: a random code (stored hashed) and what was declared for the card.
+                CREATE TABLE cards (
+                    code_hash BLOB PRIMARY KEY,
+                    person_id INTEGER NOT NULL,
+                    name_enc BLOB NOT NULL,
+                    id_hash BLOB,
+                    id_enc BLOB,
+                    created_at INTEGER NOT NULL,
+                    used_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX cards_person ON cards(person_id);
+                CREATE INDEX cards_used ON cards(used_at);
+                CREATE INDEX cards_id_hash ON cards(id_hash) WHERE id_hash IS NOT NULL;
+
+                -- Exposure windows reach venues and the public only once a tracer publishes them.
+                CREATE TABLE published_windows (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    case_id INTEGER NOT NULL,
+                    venue_id INTEGER NOT NULL,
+                    from_at INTEGER NOT NULL,
+                    to_at INTEGER NOT NULL,
+                    published_at INTEGER NOT NULL,
+                    published_by TEXT NOT NULL,
+                    withdrawn_at INTEGER
+                );
+                CREATE INDEX published_windows_case ON published_windows(case_id);
+                CREATE INDEX published_windows_venue ON published_windows(venue_id, to_at);
+                CREATE INDEX published_windows_to ON published_windows(to_at);
+
+                -- Contact phones are sealed by the application (rows in clear are sealed at the next start).
+                ALTER TABLE venues ADD COLUMN contact_phone_enc BLOB;
+                ALTER TABLE api_tokens ADD COLUMN last_used_at REAL;
                 """)
         }
         return migrator

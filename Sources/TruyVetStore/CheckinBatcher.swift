@@ -62,11 +62,14 @@ enum VisitSQL {
     static func seconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
     static func date(_ seconds: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(seconds)) }
 
-    /// The same person's next check-in after visit `v` (a later visit in the same second counts), as `next_checkin`.
-    /// (A range seek on `visits_person_time`: check-ins from the visit's own second on, minus itself and earlier ids.)
+    /// The same person's next check-in after visit `v` that may end it (`Stay.ends`: the same device or card, or a
+    /// tracer's or admin's import), within the longest stay, as `next_checkin`. A later visit in the same second counts.
+    /// (A range seek on `visits_person_time`, bounded by `Stay.maximum`.)
     static let nextCheckinColumn = """
         (SELECT MIN(n.checkin_at) FROM visits n WHERE n.person_id = v.person_id AND n.checkin_at >= v.checkin_at
-          AND NOT (n.checkin_at = v.checkin_at AND n.id <= v.id)) AS next_checkin
+          AND n.checkin_at < v.checkin_at + \(Int64(Stay.maximum))
+          AND NOT (n.checkin_at = v.checkin_at AND n.id <= v.id)
+          AND (n.source = \(VisitSource.importFile.rawValue) OR (n.device_hash IS NOT NULL AND n.device_hash = v.device_hash))) AS next_checkin
         """
     static func nextCheckin(_ row: Row) -> Date? { (row["next_checkin"] as Int64?).map(date) }
 
@@ -75,6 +78,8 @@ enum VisitSQL {
         StayRow(visit: visit(row), nextCheckin: nextCheckin(row), defaultStayMinutes: row["default_stay_minutes"],
                 category: VenueCategory(rawValue: row["category"]) ?? .other)
     }
+
+    static let visitColumns = "id, venue_id, person_id, checkin_at, checkout_at, source"
 
     static func checkin(_ r: CheckinRequest, _ db: Database) throws -> CheckinOutcome {
         let keyHash: Data? = r.idempotencyKey.map { key in
@@ -89,13 +94,14 @@ enum VisitSQL {
            let visit = try visit(id: visitID, db) {
             return .replayed(visit)
         }
-        let (personID, isNew) = try upsertPerson(r.person, db)
-        var at = seconds(r.at)
-        // The person's latest visit anywhere: still open here means the same visit. (Someone just added has none.)
-        if !isNew, let row = try Row.fetchOne(db, cachedSQL: """
-            SELECT id, venue_id, person_id, checkin_at, checkout_at, source FROM visits
-            WHERE person_id = ? ORDER BY checkin_at DESC, id DESC LIMIT 1
-            """, arguments: [personID]) {
+        let (personID, isNew) = try ensurePerson(r.person, db)
+        let at = seconds(r.at)
+        // The latest visit this device made for this person: still open here means the same visit. Nobody else's
+        // check-in is ever answered as "already checked in" (that would show that someone is inside, and when).
+        if !isNew, let device = r.device, let row = try Row.fetchOne(db, cachedSQL: """
+            SELECT \(visitColumns) FROM visits WHERE person_id = ? AND checkin_at >= ? AND device_hash = ?
+            ORDER BY checkin_at DESC, id DESC LIMIT 1
+            """, arguments: [personID, at - Int64(Stay.maximum), device]) {
             let latest = visit(row)
             let end = Stay.effectiveEnd(checkin: latest.checkinAt, checkout: latest.checkoutAt,
                                         defaultStayMinutes: r.defaultStayMinutes, nextCheckin: nil)
@@ -103,26 +109,13 @@ enum VisitSQL {
                 try remember(keyHash, latest.id, at, db)
                 return .alreadyOpen(latest)
             }
-            // Checked out and in again at the same venue within the same second: the new visit starts one second
-            // later instead of colliding with the one just ended (one visit per person, venue and second).
-            if latest.venueID == r.venueID, seconds(latest.checkinAt) == at { at += 1 }
         }
         try db.execute(cachedSQL: """
-            INSERT INTO visits (venue_id, person_id, checkin_at, checkout_at, source) VALUES (?, ?, ?, NULL, ?)
-            ON CONFLICT DO NOTHING
-            """, arguments: [r.venueID, personID, at, r.source.rawValue])
-        let outcome: CheckinOutcome
-        if db.changesCount == 1 {
-            outcome = .created(Visit(id: db.lastInsertedRowID, venueID: r.venueID, personID: personID, checkinAt: date(at),
-                                     checkoutAt: nil, source: r.source))
-        } else {
-            // The same person at the same venue in the same second: that visit.
-            let row = try Row.fetchOne(db, cachedSQL: """
-                SELECT id, venue_id, person_id, checkin_at, checkout_at, source FROM visits
-                WHERE venue_id = ? AND checkin_at = ? AND person_id = ?
-                """, arguments: [r.venueID, at, personID])!
-            outcome = .alreadyOpen(visit(row))
-        }
+            INSERT INTO visits (venue_id, person_id, checkin_at, checkout_at, source, device_hash, name_enc, id_hash, id_enc)
+            VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?)
+            """, arguments: [r.venueID, personID, at, r.source.rawValue, r.device, r.person.name, r.person.idHash, r.person.idNumber])
+        let outcome = CheckinOutcome.created(Visit(id: db.lastInsertedRowID, venueID: r.venueID, personID: personID, checkinAt: date(at),
+                                                   checkoutAt: nil, source: r.source))
         try remember(keyHash, outcome.visit.id, at, db)
         return outcome
     }
@@ -133,18 +126,10 @@ enum VisitSQL {
                        arguments: [keyHash, visitID, at])
     }
 
-    /// The person's id (and whether they were just added), inserting them or refreshing a changed name or ID number.
-    static func upsertPerson(_ p: SealedPerson, _ db: Database) throws -> (id: Int64, isNew: Bool) {
-        if let row = try Row.fetchOne(db, cachedSQL: "SELECT id, name_hash, id_hash FROM people WHERE phone_hash = ?", arguments: [p.phoneHash]) {
-            let id: Int64 = row["id"]
-            let nameHash: Data = row["name_hash"]
-            let idHash: Data? = row["id_hash"]
-            if nameHash != p.nameHash {
-                try db.execute(cachedSQL: "UPDATE people SET name_hash = ?, name_enc = ? WHERE id = ?", arguments: [p.nameHash, p.name, id])
-            }
-            if let newID = p.idHash, newID != idHash {
-                try db.execute(cachedSQL: "UPDATE people SET id_hash = ?, id_enc = ? WHERE id = ?", arguments: [newID, p.idNumber, id])
-            }
+    /// The person with this phone (and whether they were just added). What is stored about an existing person is
+    /// never changed: a name or ID number typed with someone's phone stays with that visit or card.
+    static func ensurePerson(_ p: SealedPerson, _ db: Database) throws -> (id: Int64, isNew: Bool) {
+        if let id = try Int64.fetchOne(db, cachedSQL: "SELECT id FROM people WHERE phone_hash = ?", arguments: [p.phoneHash]) {
             return (id, false)
         }
         try db.execute(cachedSQL: """
@@ -154,8 +139,7 @@ enum VisitSQL {
     }
 
     static func visit(id: Int64, _ db: Database) throws -> Visit? {
-        try Row.fetchOne(db, cachedSQL: "SELECT id, venue_id, person_id, checkin_at, checkout_at, source FROM visits WHERE id = ?",
-                         arguments: [id]).map(visit)
+        try Row.fetchOne(db, cachedSQL: "SELECT \(visitColumns) FROM visits WHERE id = ?", arguments: [id]).map(visit)
     }
 
     static func visit(_ row: Row) -> Visit {
@@ -168,15 +152,23 @@ enum VisitSQL {
                      phone: row["phone_enc"], idNumber: row["id_enc"])
     }
 
-    /// Visits joined with their person and the person's next check-in.
+    /// Visits with what was declared at each (name and ID number of the visit, the person's phone) and the next
+    /// check-in that may end it. Never the person record's name or ID number: those may come from another venue.
     static let recordSelect = """
         SELECT v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source,
-               p.phone_hash, p.id_hash, p.name_hash, p.name_enc, p.phone_enc, p.id_enc, \(nextCheckinColumn)
+               p.phone_hash, v.id_hash, v.name_enc, p.phone_enc, v.id_enc, \(nextCheckinColumn)
         FROM visits v JOIN people p ON p.id = v.person_id
         """
 
     static func record(_ row: Row) -> VisitRecord {
-        VisitRecord(visit: visit(row), person: person(row), nextCheckin: nextCheckin(row))
+        VisitRecord(visit: visit(row), person: declared(row), nextCheckin: nextCheckin(row))
+    }
+
+    /// A declaration (visit, device or card) as a person: `phone_hash`, `phone_enc`, `name_enc`, `id_hash`, `id_enc`.
+    /// (No name hash: nothing looks people up by name.)
+    static func declared(_ row: Row) -> SealedPerson {
+        SealedPerson(phoneHash: row["phone_hash"], idHash: row["id_hash"], nameHash: Data(), name: row["name_enc"],
+                     phone: row["phone_enc"], idNumber: row["id_enc"])
     }
 }
 

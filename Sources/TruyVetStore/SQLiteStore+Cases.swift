@@ -4,8 +4,27 @@ import TruyVetCore
 
 /// Cases, quarantines and the audit log.
 extension SQLiteStore {
-    public func personID(idHash: Data) async throws -> Int64? {
-        try await writer.read { try Int64.fetchOne($0, sql: "SELECT id FROM people WHERE id_hash = ? ORDER BY id LIMIT 1", arguments: [idHash]) }
+    public func personIDs(idHash: Data) async throws -> [Int64] {
+        try await writer.read { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT id FROM people WHERE id_hash = ?1 UNION SELECT person_id FROM visits WHERE id_hash = ?1
+                UNION SELECT person_id FROM cards WHERE id_hash = ?1 ORDER BY 1
+                """, arguments: [idHash])
+        }
+    }
+
+    public func declaredNames(personIDs: [Int64]) async throws -> [Int64: [Data]] {
+        guard !personIDs.isEmpty else { return [:] }
+        return try await writer.read { db in
+            var out: [Int64: [Data]] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT person_id, name_enc, checkin_at AS at FROM visits WHERE person_id IN (SELECT value FROM json_each(?1))
+                UNION ALL SELECT person_id, name_enc, created_at AS at FROM cards WHERE person_id IN (SELECT value FROM json_each(?1))
+                ORDER BY person_id, at
+                """, arguments: [Self.jsonArray(personIDs)])
+            while let row = try rows.next() { out[row["person_id"], default: []].append(row["name_enc"]) }
+            return out
+        }
     }
 
     public func people(ids: [Int64]) async throws -> [Int64: SealedPerson] {
@@ -94,36 +113,59 @@ extension SQLiteStore {
         }
     }
 
-    // MARK: Exposure sites
+    // MARK: Published exposure windows
 
-    public func caseStays(venueID: Int64?, area: String?, since: Date) async throws -> [(caseID: Int64, window: (from: Date, to: Date), stay: StayRow)] {
+    public func publishWindows(_ windows: [PublishedWindow]) async throws -> [PublishedWindow] {
+        try await writer.write { db in
+            try windows.map { w in
+                try db.execute(sql: """
+                    INSERT INTO published_windows (case_id, venue_id, from_at, to_at, published_at, published_by) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [w.caseID, w.venueID, VisitSQL.seconds(w.from), VisitSQL.seconds(w.to), VisitSQL.seconds(w.publishedAt), w.publishedBy])
+                var stored = w
+                stored.id = db.lastInsertedRowID
+                return stored
+            }
+        }
+    }
+
+    public func publishedWindows(caseID: Int64) async throws -> [PublishedWindow] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM published_windows WHERE case_id = ? ORDER BY from_at, id", arguments: [caseID]).map(Self.window)
+        }
+    }
+
+    public func publishedWindows(venueID: Int64?, area: String?, since: Date) async throws -> [PublishedWindow] {
         var filter = ""
-        if venueID != nil { filter += " AND v.venue_id = ?" }
+        var arguments: StatementArguments = [VisitSQL.seconds(since)]
+        if let venueID {
+            filter += " AND venue_id = ?"
+            arguments += [venueID]
+        }
         if let area {
             let column = switch area.count {
             case 2: "province_code"
             case 3: "district_code"
             default: "area_code"
             }
-            filter += " AND v.venue_id IN (SELECT id FROM venues WHERE \(column) = ?)"
+            filter += " AND venue_id IN (SELECT id FROM venues WHERE \(column) = ?)"
+            arguments += [area]
         }
-        let sql = """
-            SELECT c.id AS case_id, c.window_from, c.window_to,
-                   v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source, \(VisitSQL.nextCheckinColumn),
-                   ve.default_stay_minutes, ve.category
-            FROM cases c JOIN visits v ON v.person_id = c.person_id AND v.checkin_at >= c.window_from - ?2 AND v.checkin_at < c.window_to
-            JOIN venues ve ON ve.id = v.venue_id
-            WHERE c.window_to > ?1\(filter)
-            ORDER BY v.checkin_at
-            """
-        return try await writer.read { db in
-            var arguments: StatementArguments = [VisitSQL.seconds(since), Int64(Stay.maximum)]
-            if let venueID { arguments += [venueID] }
-            if let area { arguments += [area] }
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                (row["case_id"], (VisitSQL.date(row["window_from"]), VisitSQL.date(row["window_to"])), VisitSQL.stay(row))
-            }
+        let sql = "SELECT * FROM published_windows WHERE to_at > ? AND withdrawn_at IS NULL\(filter) ORDER BY from_at, id"
+        let bound = arguments
+        return try await writer.read { db in try Row.fetchAll(db, sql: sql, arguments: bound).map(Self.window) }
+    }
+
+    public func withdrawWindow(id: Int64, at: Date) async throws -> PublishedWindow? {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE published_windows SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL", arguments: [VisitSQL.seconds(at), id])
+            return try Row.fetchOne(db, sql: "SELECT * FROM published_windows WHERE id = ?", arguments: [id]).map(Self.window)
         }
+    }
+
+    static func window(_ r: Row) -> PublishedWindow {
+        PublishedWindow(id: r["id"], caseID: r["case_id"], venueID: r["venue_id"], from: VisitSQL.date(r["from_at"]), to: VisitSQL.date(r["to_at"]),
+                        publishedAt: VisitSQL.date(r["published_at"]), publishedBy: r["published_by"],
+                        withdrawnAt: (r["withdrawn_at"] as Int64?).map(VisitSQL.date))
     }
 
     // MARK: Audit

@@ -12,30 +12,47 @@ extension SQLiteStore {
                     AND MIN(COALESCE(checkout_at, checkin_at + ?2), checkin_at + ?2) < ?1 LIMIT ?3)
                 RETURNING person_id
                 """, arguments: [VisitSQL.seconds(cutoff), Int64(Stay.maximum), limit])
-            let visits = people.count
-            var removed = 0
-            for id in Set(people) {
-                try db.execute(sql: """
-                    DELETE FROM people WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM visits WHERE person_id = ?1)
-                    AND NOT EXISTS (SELECT 1 FROM cases WHERE person_id = ?1) AND NOT EXISTS (SELECT 1 FROM quarantines WHERE person_id = ?1)
-                    """, arguments: [id])
-                if db.changesCount == 1 {
-                    removed += 1
-                    try db.execute(sql: "DELETE FROM devices WHERE person_id = ?", arguments: [id])
-                }
-            }
-            return (visits, removed)
+            return (people.count, try Self.deleteIfLeftWithNothing(Set(people), db))
         }
     }
 
-    public func purgeRecords(keysBefore: Date, devicesBefore: Date, flagsBefore: Date) async throws -> Int {
+    /// Deletes the listed people who have no visit, card, case or quarantine left, and their devices; returns how many.
+    static func deleteIfLeftWithNothing(_ ids: Set<Int64>, _ db: Database) throws -> Int {
+        var removed = 0
+        for id in ids {
+            try db.execute(sql: """
+                DELETE FROM people WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM visits WHERE person_id = ?1)
+                AND NOT EXISTS (SELECT 1 FROM cards WHERE person_id = ?1)
+                AND NOT EXISTS (SELECT 1 FROM cases WHERE person_id = ?1) AND NOT EXISTS (SELECT 1 FROM quarantines WHERE person_id = ?1)
+                """, arguments: [id])
+            if db.changesCount == 1 {
+                removed += 1
+                try db.execute(sql: "DELETE FROM devices WHERE person_id = ?", arguments: [id])
+            }
+        }
+        return removed
+    }
+
+    public func purgeRecords(keysBefore: Date, devicesBefore: Date, flagsBefore: Date) async throws -> (records: Int, people: Int) {
         try await writer.write { db in
             try db.execute(sql: "DELETE FROM idempotency WHERE created_at < ?", arguments: [VisitSQL.seconds(keysBefore)])
             var n = db.changesCount
             try db.execute(sql: "DELETE FROM devices WHERE updated_at < ?", arguments: [VisitSQL.seconds(devicesBefore)])
             n += db.changesCount
+            // Personal cards unused for the whole retention go, and with them people who only ever had a card.
+            let holders = try Int64.fetchAll(db, sql: "DELETE FROM cards WHERE used_at < ? RETURNING person_id", arguments: [VisitSQL.seconds(devicesBefore)])
+            n += holders.count
             try db.execute(sql: "DELETE FROM flags WHERE at < ?", arguments: [VisitSQL.seconds(flagsBefore)])
-            return n + db.changesCount
+            n += db.changesCount
+            return (n, try Self.deleteIfLeftWithNothing(Set(holders), db))
+        }
+    }
+
+    public func eraseFreedSpace() async throws {
+        // Deleted rows were zeroed (secure_delete) in the pages written to the log; a truncating checkpoint copies them
+        // into the database and empties the log, so no older copy of a deleted row is left in either file.
+        try await writer.writeWithoutTransaction { db in
+            _ = try db.checkpoint(.truncate)
         }
     }
 

@@ -101,11 +101,11 @@ public struct SQLiteStore: Store {
         let inserted = try await writer.write { db in
             try db.execute(sql: """
                 INSERT INTO venues (id, name, address, area_code, district_code, province_code, category,
-                    default_stay_minutes, contact_phone, capacity, opening_hours, short_code, poster_generation, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                    default_stay_minutes, contact_phone, capacity, opening_hours, short_code, poster_generation, created_at, contact_phone_enc)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                 """, arguments: [v.id, v.name, v.address, v.areaCode, v.districtCode, v.provinceCode, v.category.rawValue,
-                                 v.defaultStayMinutes, v.contactPhone, v.capacity, v.openingHours, v.shortCode,
-                                 Int64(v.posterGeneration), v.createdAt.timeIntervalSince1970])
+                                 v.defaultStayMinutes, v.capacity, v.openingHours, v.shortCode,
+                                 Int64(v.posterGeneration), v.createdAt.timeIntervalSince1970, v.sealedContactPhone])
             return db.changesCount == 1
         }
         if inserted { cache.remember(v) }
@@ -133,9 +133,10 @@ public struct SQLiteStore: Store {
         }
     }
 
-    public func rotatePoster(venueID: Int64) async throws -> Venue? {
+    public func rotatePoster(venueID: Int64, shortCode: String) async throws -> Venue? {
         try await writer.write { db in
-            try db.execute(sql: "UPDATE venues SET poster_generation = poster_generation + 1 WHERE id = ?", arguments: [venueID])
+            try db.execute(sql: "UPDATE OR IGNORE venues SET poster_generation = poster_generation + 1, short_code = ? WHERE id = ?",
+                           arguments: [shortCode, venueID])
             return try Row.fetchOne(db, sql: "SELECT * FROM venues WHERE id = ?", arguments: [venueID]).map(Self.venue)
         }.map { venue in
             cache.remember(venue)
@@ -143,11 +144,24 @@ public struct SQLiteStore: Store {
         }
     }
 
+    public func sealClearContactPhones(_ seal: @Sendable (String) -> Data) async throws -> Int {
+        let changed = try await writer.write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT id, contact_phone FROM venues WHERE contact_phone <> '' OR contact_phone_enc IS NULL")
+            for row in rows {
+                try db.execute(sql: "UPDATE venues SET contact_phone = '', contact_phone_enc = ? WHERE id = ?",
+                               arguments: [seal(row["contact_phone"]), row["id"] as Int64])
+            }
+            return rows.count
+        }
+        if changed > 0 { cache.venues.withLock { $0.removeAll() } }
+        return changed
+    }
+
     static func venue(_ row: Row) -> Venue {
         Venue(id: row["id"], name: row["name"], address: row["address"], areaCode: row["area_code"],
               districtCode: row["district_code"], provinceCode: row["province_code"],
               category: VenueCategory(rawValue: row["category"]) ?? .other,
-              defaultStayMinutes: row["default_stay_minutes"], contactPhone: row["contact_phone"],
+              defaultStayMinutes: row["default_stay_minutes"], sealedContactPhone: row["contact_phone_enc"] ?? Data(),
               capacity: row["capacity"], openingHours: row["opening_hours"], shortCode: row["short_code"],
               posterGeneration: UInt32(truncatingIfNeeded: row["poster_generation"] as Int64),
               createdAt: Date(timeIntervalSince1970: row["created_at"]))
@@ -169,6 +183,31 @@ public struct SQLiteStore: Store {
                                              arguments: [Data(tokenHash)]),
                   let role = Role(rawValue: row["role"]) else { return nil }
             return Principal(role: role, venueID: row["venue_id"], tokenID: row["id"], label: row["label"])
+        }
+    }
+
+    public func tokens() async throws -> [TokenInfo] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, role, venue_id, label, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY id DESC").compactMap { r in
+                guard let role = Role(rawValue: r["role"]) else { return nil }
+                return TokenInfo(id: r["id"], role: role, venueID: r["venue_id"], label: r["label"],
+                                 createdAt: Date(timeIntervalSince1970: r["created_at"]),
+                                 lastUsedAt: (r["last_used_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                                 revokedAt: (r["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+            }
+        }
+    }
+
+    public func revokeToken(id: Int64, at: Date) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [at.timeIntervalSince1970, id])
+            return db.changesCount == 1
+        }
+    }
+
+    public func touchToken(id: Int64, at: Date) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", arguments: [at.timeIntervalSince1970, id])
         }
     }
 
@@ -237,11 +276,18 @@ extension SQLiteStore {
         try await writer.write { db in
             var inserted: [Int] = [], duplicates: [Int] = []
             for row in rows {
-                let personID = try VisitSQL.upsertPerson(row.person, db).id
-                try db.execute(cachedSQL: "INSERT INTO visits (venue_id, person_id, checkin_at, checkout_at, source) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                               arguments: [row.venueID, personID, VisitSQL.seconds(row.checkinAt), row.checkoutAt.map(VisitSQL.seconds),
-                                           VisitSource.importFile.rawValue])
-                if db.changesCount == 1 { inserted.append(row.line) } else { duplicates.append(row.line) }
+                let personID = try VisitSQL.ensurePerson(row.person, db).id
+                let at = VisitSQL.seconds(row.checkinAt)
+                if try Int64.fetchOne(db, cachedSQL: "SELECT id FROM visits WHERE venue_id = ? AND checkin_at = ? AND person_id = ? LIMIT 1",
+                                      arguments: [row.venueID, at, personID]) != nil {
+                    duplicates.append(row.line)
+                    continue
+                }
+                try db.execute(cachedSQL: """
+                    INSERT INTO visits (venue_id, person_id, checkin_at, checkout_at, source, name_enc, id_hash, id_enc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [row.venueID, personID, at, row.checkoutAt.map(VisitSQL.seconds), row.source.rawValue,
+                                     row.person.name, row.person.idHash, row.person.idNumber])
+                inserted.append(row.line)
             }
             return (inserted, duplicates)
         }
@@ -255,15 +301,20 @@ extension SQLiteStore {
         try await writer.read { try Row.fetchOne($0, sql: "SELECT * FROM people WHERE id = ?", arguments: [id]).map(VisitSQL.person) }
     }
 
-    public func linkDevice(_ deviceHash: Data, personID: Int64) async throws {
+    public func linkDevice(_ deviceHash: Data, personID: Int64, declared: SealedPerson) async throws {
         try await writer.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO devices (device_hash, person_id, updated_at) VALUES (?, ?, ?)",
-                           arguments: [deviceHash, personID, VisitSQL.seconds(Date())])
+            try db.execute(sql: "INSERT OR REPLACE INTO devices (device_hash, person_id, updated_at, name_enc, id_hash, id_enc) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [deviceHash, personID, VisitSQL.seconds(Date()), declared.name, declared.idHash, declared.idNumber])
         }
     }
 
-    public func personID(deviceHash: Data) async throws -> Int64? {
-        try await writer.read { try Int64.fetchOne($0, sql: "SELECT person_id FROM devices WHERE device_hash = ?", arguments: [deviceHash]) }
+    public func device(hash: Data) async throws -> (personID: Int64, declared: SealedPerson)? {
+        try await writer.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT d.person_id, p.phone_hash, p.phone_enc, d.name_enc, d.id_hash, d.id_enc
+                FROM devices d JOIN people p ON p.id = d.person_id WHERE d.device_hash = ? AND d.name_enc IS NOT NULL
+                """, arguments: [hash]).map { ($0["person_id"], VisitSQL.declared($0)) }
+        }
     }
 
     public func venue(shortCode: String) async throws -> Venue? {
@@ -293,14 +344,34 @@ extension SQLiteStore {
         }
     }
 
-    public func upsertPerson(_ person: SealedPerson) async throws -> Int64 {
-        try await writer.write { try VisitSQL.upsertPerson(person, $0).id }
+    public func ensurePerson(_ person: SealedPerson) async throws -> Int64 {
+        try await writer.write { try VisitSQL.ensurePerson(person, $0).id }
     }
 
-    public func latestVisit(personID: Int64) async throws -> Visit? {
+    public func latestVisit(personID: Int64, device: Data) async throws -> Visit? {
         try await writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, venue_id, person_id, checkin_at, checkout_at, source FROM visits WHERE person_id = ? ORDER BY checkin_at DESC, id DESC LIMIT 1",
-                             arguments: [personID]).map(VisitSQL.visit)
+            try Row.fetchOne(db, sql: "SELECT \(VisitSQL.visitColumns) FROM visits WHERE person_id = ? AND device_hash = ? ORDER BY checkin_at DESC, id DESC LIMIT 1",
+                             arguments: [personID, device]).map(VisitSQL.visit)
+        }
+    }
+
+    public func addCard(codeHash: Data, person: SealedPerson, at: Date) async throws -> Int64 {
+        try await writer.write { db in
+            let id = try VisitSQL.ensurePerson(person, db).id
+            try db.execute(sql: "INSERT INTO cards (code_hash, person_id, name_enc, id_hash, id_enc, created_at, used_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [codeHash, id, person.name, person.idHash, person.idNumber, VisitSQL.seconds(at), VisitSQL.seconds(at)])
+            return id
+        }
+    }
+
+    public func useCard(codeHash: Data, at: Date) async throws -> (personID: Int64, declared: SealedPerson)? {
+        try await writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT c.person_id, p.phone_hash, p.phone_enc, c.name_enc, c.id_hash, c.id_enc
+                FROM cards c JOIN people p ON p.id = c.person_id WHERE c.code_hash = ?
+                """, arguments: [codeHash]) else { return nil }
+            try db.execute(sql: "UPDATE cards SET used_at = ? WHERE code_hash = ?", arguments: [VisitSQL.seconds(at), codeHash])
+            return (row["person_id"], VisitSQL.declared(row))
         }
     }
 

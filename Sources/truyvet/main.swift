@@ -197,7 +197,38 @@ struct Posters: AsyncParsableCommand {
 }
 
 struct TokenCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "token", abstract: "Bearer tokens.", subcommands: [Create.self])
+    static let configuration = CommandConfiguration(commandName: "token", abstract: "Bearer tokens.",
+                                                    subcommands: [Create.self, ListTokens.self, Revoke.self])
+
+    static let commandLine = Principal(role: .admin, label: "command line")
+
+    struct ListTokens: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List tokens: id, role, venue, label, created, last used, revoked (never the secret).")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            do {
+                for t in try await global.open().tokens(by: TokenCommand.commandLine) {
+                    print([String(t.id), t.role.rawValue, t.venueID.map(String.init) ?? "-", t.label, Instant.format(t.createdAt),
+                           t.lastUsedAt.map(Instant.format) ?? "never used", t.revokedAt.map { "revoked " + Instant.format($0) } ?? "active"]
+                        .joined(separator: "\t"))
+                }
+            } catch { throw fail(error) }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token: it answers 401 at once, also in a running server.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Token id (see token list)") var id: Int64
+
+        func run() async throws {
+            do {
+                let t = try await global.open().revokeToken(id: id, by: TokenCommand.commandLine)
+                print("token \(t.id) (\(t.role.rawValue), \(t.label)) revoked")
+            } catch { throw fail(error) }
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a token and print it (shown once).")

@@ -237,25 +237,36 @@ struct Outbreak {
         }
     }
 
-    @Test func exposureSitesCarryNoPersonalData() async throws {
+    @Test func exposureSitesCarryNoPersonalDataAndReachVenuesAndThePublicOnlyOncePublished() async throws {
         try await TestApp.make().run { c in
             let o = try await Outbreak.make(c)
             let kase = try await c.call(.post, "/v1/cases", token: o.tracer, json: Outbreak.caseBody).json(CaseReply.self)
+            struct Window: Decodable { let from: String; let to: String; let venueImportedOnly: Bool? }
             struct Sites: Decodable {
-                struct Site: Decodable { let venueId: Int64; let name: String; let windows: [[String: String]] }
+                struct Site: Decodable { let venueId: Int64; let name: String; let windows: [Window] }
                 let sites: [Site]
             }
             let own = try await c.call(.get, "/v1/cases/\(kase.id)/exposure-sites", token: o.tracer)
             #expect(own.status == 200)
             let sites = try own.json(Sites.self).sites
             #expect(sites.map(\.name) == ["Xe buýt 01", "Cà phê Sen"])
-            #expect(sites[1].windows == [["from": "2021-11-19T10:00:00+07:00", "to": "2021-11-19T11:00:00+07:00"]])
+            #expect(sites[1].windows.map { [$0.from, $0.to] } == [["2021-11-19T10:00:00+07:00", "2021-11-19T11:00:00+07:00"]])
+            #expect(sites[1].windows[0].venueImportedOnly == false, "a tracer's import")
+            // Nothing reaches the venue or the public before a tracer publishes.
+            #expect(try await c.call(.get, "/v1/exposure-sites?area=058&since=2021-11-01").json(Sites.self).sites.isEmpty)
+            #expect(try await c.call(.get, "/v1/venues/\(o.cafe.venue.id)/exposures?since=2021-11-01", token: o.cafe.managementToken).json(Sites.self).sites.isEmpty)
+            let windows = sites.map { s in s.windows.map { #"{"venueId": \#(s.venueId), "from": "\#($0.from)", "to": "\#($0.to)"}"# } }.joined()
+            let body = #"{"windows": [\#(windows.joined(separator: ","))]}"#
+            #expect(try await c.call(.post, "/v1/cases/\(kase.id)/exposure-sites/publish", token: o.cafe.managementToken, json: body).status == 403)
+            let published = try await c.call(.post, "/v1/cases/\(kase.id)/exposure-sites/publish", token: o.tracer, json: body)
+            #expect(published.status == 201)
             // Public, by area: the same places, nothing about who.
             let pub = try await c.call(.get, "/v1/exposure-sites?area=058&since=2021-11-01")
             #expect(try pub.status == 200 && pub.json(Sites.self).sites.map(\.name) == ["Xe buýt 01", "Cà phê Sen"])
             for text in [own.text, pub.text] {
                 #expect(!text.contains("Bệnh Nhân") && !text.contains("+8490") && !text.contains("ref"))
             }
+            #expect(!pub.text.contains("venueImportedOnly") && !pub.text.contains("caseId\":\(kase.id)"))
             #expect(try await c.call(.get, "/v1/exposure-sites?area=058&since=2021-12-01").json(Sites.self).sites.isEmpty)
             #expect(try await c.call(.get, "/v1/exposure-sites").error?.field == "area")
             #expect(try await c.call(.get, "/v1/exposure-sites?area=99999").error?.field == "area")
@@ -265,6 +276,15 @@ struct Outbreak {
             #expect(cafe.sites.map(\.venueId) == [o.cafe.venue.id])
             #expect(try await c.call(.get, "/v1/venues/\(o.market.venue.id)/exposures?since=2021-11-01", token: o.market.managementToken).json(Sites.self).sites.isEmpty)
             #expect(try await c.call(.get, "/v1/venues/\(o.cafe.venue.id)/exposures", token: o.market.managementToken).status == 403)
+            // A window published by mistake is withdrawn.
+            struct Published: Decodable { let id: Int64; let venueId: Int64 }
+            let bus = try #require(try published.json([Published].self).first { $0.venueId == o.bus.venue.id })
+            #expect(try await c.call(.delete, "/v1/exposure-windows/\(bus.id)", token: o.tracer).status == 200)
+            #expect(try await c.call(.get, "/v1/exposure-sites?area=058&since=2021-11-01").json(Sites.self).sites.map(\.name) == ["Cà phê Sen"])
+            // Outside the case's infectious window: refused, naming the window.
+            let late = #"{"windows": [{"venueId": \#(o.cafe.venue.id), "from": "2021-12-19T10:00:00+07:00", "to": "2021-12-19T11:00:00+07:00"}]}"#
+            #expect(try await c.call(.post, "/v1/cases/\(kase.id)/exposure-sites/publish", token: o.tracer, json: late).error?.field == "windows[0].from")
+            #expect(try await c.call(.post, "/v1/cases/\(kase.id)/exposure-sites/publish", token: o.tracer, json: "{}").error?.field == "windows")
         }
     }
 

@@ -136,10 +136,11 @@ import TruyVetCore
             let reg = try await c.register()
             let port = try #require(c.client.port)
             let token = String(reg.checkinPath.dropFirst(3))
-            let requests = Self.post(#"{"token":"\#(token)","name":"An","phone":"0912000001"}"#)
+            let device = "Cookie: \(TestApp.Client.device(3))\r\n"
+            let requests = Self.post(#"{"token":"\#(token)","name":"An","phone":"0912000001"}"#, extraHeaders: device)
                 + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
                 + Self.post(#"{"token":"\#(token)","name":"Bình","phone":"0912000002"}"#)
-                + Self.post(#"{"token":"\#(token)","name":"An","phone":"0912000001"}"#)
+                + Self.post(#"{"token":"\#(token)","name":"An","phone":"0912000001"}"#, extraHeaders: device)
                 + "GET /v1/venues/\(reg.venue.id)/occupancy HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(reg.managementToken)\r\n\r\n"
                 + Self.post(#"{"token":"nope","name":"Chi","phone":"0912000003"}"#)
             let (answers, _) = try Self.exchange(port: port, requests, answers: 6)

@@ -17,6 +17,8 @@ struct TestApp {
         var config = AppConfig()
         config.publicURL = "https://qr.truyvet.test"
         config.adminToken = adminToken
+        // The tests' example data is from 2021: kept like the demo's, unless a test sets a retention.
+        config.retentionDays = 0
         configure(&config)
         let keyring = try SigningKeyring(keys: [1: SymmetricKey(size: .bits256)], currentID: 1)
         let app = try TruyVet(store: SQLiteStore(try AppDatabase.inMemory()), keyring: keyring, dataKey: SymmetricKey(size: .bits256), config: config)

@@ -17,8 +17,10 @@ import TruyVetTestSupport
         return f.string(from: d)
     }
 
-    /// Random visits imported into SQLite, traced through the store, against the brute force over presences the test
-    /// derives itself from what it imported.
+    /// Random visits of three kinds stored in SQLite — a tracer's import (trusted), a venue's own import, and check-ins
+    /// from one of each person's two devices — traced through the store, against the brute force over presences the
+    /// test derives itself from the plan: a visit without check-out ends at the same person's next check-in only when
+    /// that one is a trusted import or came from the same device.
     @Test(arguments: 0..<8)
     func storeTracingAgreesWithBruteForce(seed: Int) async throws {
         let t = try await TestApp.make()
@@ -31,33 +33,57 @@ import TruyVetTestSupport
                                                                   defaultStayMinutes: stay, contactPhone: "0912345678")).venue
             venues.append((v.id, stay))
         }
-        let t0 = Date(timeIntervalSince1970: 1_637_254_800)
+        enum Kind { case trusted, venueImport, device(Int) }
+        let t0 = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 - 4 * 86400)
         var csv = "venue_id,phone,name,id_number,checkin_at,checkout_at\n"
-        var planned: [(phone: String, venue: Int, start: Date, checkout: Date?)] = []
+        var planned: [(phone: String, venue: Int, start: Date, checkout: Date?, kind: Kind)] = []
         for person in 0..<15 {
             let phone = String(format: "0912%06d", person)
-            var starts = (0..<Int(rng.next() % 5)).map { _ in t0.addingTimeInterval(Double(rng.next() % (2 * 1440)) * 60) }
+            var starts = (0..<Int(rng.next() % 6)).map { _ in t0.addingTimeInterval(Double(rng.next() % (2 * 1440)) * 60) }
             starts = Array(Set(starts)).sorted()
             for start in starts {
                 let venue = Int(rng.next() % 3)
-                let checkout: Date? = rng.next() % 3 == 0 ? nil : start.addingTimeInterval(Double(1 + rng.next() % 240) * 60)
-                planned.append((phone, venue, start, checkout))
-                // Paper logs come with any offset: the same instants written in UTC, in Vietnam time or at -05:00.
-                let write = [Instant.format, Self.utc, Self.minusFive][Int(rng.next() % 3)]
-                csv += "\(venues[venue].id),\(phone),Khách,,\(write(start)),\(checkout.map(write) ?? "")\n"
+                let checkout: Date? = rng.next() % 3 == 0 ? start.addingTimeInterval(Double(1 + rng.next() % 240) * 60) : nil
+                let kind: Kind = switch rng.next() % 4 {
+                case 0: .trusted
+                case 1: .venueImport
+                default: .device(Int(rng.next() % 2))
+                }
+                planned.append((phone, venue, start, checkout, kind))
+                let sealed = app.seal(try PersonInput(name: "Khách", phone: phone, idNumber: nil))
+                switch kind {
+                case .trusted:
+                    // Paper logs come with any offset: the same instants written in UTC, in Vietnam time or at -05:00.
+                    let write = [Instant.format, Self.utc, Self.minusFive][Int(rng.next() % 3)]
+                    csv += "\(venues[venue].id),\(phone),Khách,,\(write(start)),\(checkout.map(write) ?? "")\n"
+                case .venueImport:
+                    _ = try await app.store.importVisits([ImportedVisit(line: 0, venueID: venues[venue].id, person: sealed, checkinAt: start,
+                                                                       checkoutAt: checkout, source: .venueImport)])
+                case .device(let d):
+                    let outcome = try await app.store.checkin(CheckinRequest(
+                        venueID: venues[venue].id, defaultStayMinutes: venues[venue].stay, person: sealed, at: start, source: .scan,
+                        idempotencyKey: nil, device: app.cipher.lookupHash("device", "\(phone)-\(d)")))
+                    // A second scan from the same device while its visit here is open is that visit, not a new one.
+                    guard case .created(let visit) = outcome else { planned.removeLast(); continue }
+                    if let checkout { _ = try await app.store.checkout(visitID: visit.id, at: checkout) }
+                }
             }
         }
         let report = try await app.importVisits(csv: csv, principal: Principal(role: .admin, label: "test"))
         #expect(report.rejected.isEmpty)
 
         // Expected presences, derived here from the plan.
+        func device(_ k: Kind) -> Int? { if case .device(let d) = k { d } else { nil } }
+        func trusted(_ k: Kind) -> Bool { if case .trusted = k { true } else { false } }
         var expected: [Presence] = []
         var personIDs: [String: Int64] = [:]
         for phone in Set(planned.map(\.phone)) {
             personIDs[phone] = try await app.store.personID(phoneHash: app.cipher.lookupHash("phone", "+84" + phone.dropFirst()))
         }
         for (i, v) in planned.enumerated() {
-            let next = planned.filter { $0.phone == v.phone && $0.start > v.start }.map(\.start).min()
+            let next = planned.filter { n in
+                n.phone == v.phone && n.start > v.start && (trusted(n.kind) || (device(v.kind) != nil && device(v.kind) == device(n.kind)))
+            }.map(\.start).min()
             let end = Stay.effectiveEnd(checkin: v.start, checkout: v.checkout, defaultStayMinutes: venues[v.venue].stay, nextCheckin: next)
             expected.append(Presence(visitID: Int64(i), personID: personIDs[v.phone]!, venueID: venues[v.venue].id, start: v.start, end: end))
         }
