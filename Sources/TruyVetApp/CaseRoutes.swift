@@ -20,7 +20,7 @@ extension Routes {
     }
 
     func caseID(_ context: AppRequestContext) throws(AppError) -> Int64 {
-        guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0 else {
+        guard let raw = context.parameter("id"), let id = Int64(raw), id > 0 else {
             throw AppError.invalid("id", "case id must be a positive whole number")
         }
         return id
@@ -104,7 +104,7 @@ extension Routes {
 
     func withdrawExposure(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let principal = try await principal(request)
-        guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0 else {
+        guard let raw = context.parameter("id"), let id = Int64(raw), id > 0 else {
             throw AppError.invalid("id", "exposure window id must be a positive whole number")
         }
         return try JSON.response(PublishedWindowJSON(try await app.withdrawExposure(windowID: id, by: principal)))
@@ -148,7 +148,7 @@ extension Routes {
     func quarantine(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let principal = try await principal(request)
         try principal.require(.tracer)
-        let ref = context.parameters.get("ref") ?? ""
+        let ref = context.parameter("ref") ?? ""
         let input = try await JSON.decode(TruyVet.QuarantineInput.self, from: request, context: context)
         let q = try await app.setQuarantine(personRef: ref, input, by: principal)
         return try JSON.response(QuarantineJSON(q, ref: app.personRef(q.personID)))

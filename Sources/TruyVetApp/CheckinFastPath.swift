@@ -105,6 +105,7 @@ final class CheckinFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         guard case .answering(let close) = mode else { return }
         var fields = answer.headers
         fields[.contentLength] = String(answer.body.readableBytes)
+        SecurityHeaders.add(to: &fields)
         if close { fields[.connection] = "close" }
         context.write(wrapOutboundOut(.head(HTTPResponse(status: answer.status, headerFields: fields))), promise: nil)
         context.write(wrapOutboundOut(.body(answer.body)), promise: nil)
@@ -128,6 +129,13 @@ final class CheckinFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             readPending = false
             context.read()
         }
+    }
+
+    /// A check-in body the client cut short (or any parse error while collecting one): the JSON 400, then close.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard case .collecting = mode else { return context.fireErrorCaught(error) }
+        mode = .answering(close: true)
+        write(JSON.errorAnswer(JSON.protocolError(error)), context: context)
     }
 
     /// No reading from the socket while a check-in is being answered (back-pressure on a pipelining client).

@@ -157,7 +157,7 @@ extension Routes {
     struct CheckoutBody: Decodable { var checkoutSecret: String? }
 
     func apiCheckout(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let ref = context.parameters.get("id") ?? ""
+        let ref = context.parameter("id") ?? ""
         let principal = try await optionalPrincipal(request)
         let buffer = try await request.body.collect(upTo: 64 * 1024)
         var secret: String?
@@ -285,24 +285,27 @@ extension Routes {
     }
 
     func checkinPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let token = context.parameters.get("token") ?? ""
-        guard let venue = try await app.verifyPoster(token: token) else {
-            // The same answer for forged, tampered, rotated and unknown tokens, and a limit on how many one address gets.
-            let now = app.config.clock()
-            guard invalidCodes.allow(clientKey(context), now: now) else {
-                throw RateLimited(retryAfter: invalidCodes.retryAfter(now: now), message: "too many invalid check-in codes from this address")
-            }
-            return Page.invalidCode(wantsHTML: Page.wantsHTML(request))
-        }
+        let token = context.parameter("token") ?? ""
+        guard let venue = try await app.verifyPoster(token: token) else { return try invalidCode(request, context) }
         let areaLine = try await app.areaPath(venue.areaCode).map(\.name).joined(separator: ", ")
         guard Page.wantsHTML(request) else { return Page.venueJSON(venue, areaLine: areaLine) }
         let known = try await rememberedPerson(request).map { try app.open($0.sealed) }
         return Page.checkinForm(venue: venue, areaLine: areaLine, token: token, known: known, error: nil)
     }
 
+    /// The same answer for forged, tampered, rotated and unknown tokens (page and form alike), and a limit on how many
+    /// one address gets, so codes cannot be enumerated.
+    func invalidCode(_ request: Request, _ context: AppRequestContext) throws -> Response {
+        let now = app.config.clock()
+        guard invalidCodes.allow(clientKey(context), now: now) else {
+            throw RateLimited(retryAfter: invalidCodes.retryAfter(now: now), message: "too many invalid check-in codes from this address")
+        }
+        return Page.invalidCode(wantsHTML: request.method == .post || Page.wantsHTML(request))
+    }
+
     func checkinForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let token = context.parameters.get("token") ?? ""
-        guard let venue = try await app.verifyPoster(token: token) else { return Page.invalidCode(wantsHTML: true) }
+        let token = context.parameter("token") ?? ""
+        guard let venue = try await app.verifyPoster(token: token) else { return try invalidCode(request, context) }
         let areaLine = try await app.areaPath(venue.areaCode).map(\.name).joined(separator: ", ")
         let form = Page.formFields(try await request.body.collect(upTo: 64 * 1024))
         do {
@@ -331,14 +334,16 @@ extension Routes {
             return Page.checkinForm(venue: venue, areaLine: areaLine, token: token, known: known, error: error, form: form)
                 .with(status: error.httpStatus)
         } catch let error as RateLimited {
-            return Page.checkinForm(venue: venue, areaLine: areaLine, token: token, known: nil,
-                                    error: AppError(.tooManyRequests, code: "rate_limited", message: error.message), form: form)
+            var page = Page.checkinForm(venue: venue, areaLine: areaLine, token: token, known: nil,
+                                        error: AppError(.tooManyRequests, code: "rate_limited", message: error.message), form: form)
                 .with(status: .tooManyRequests)
+            page.headers[.retryAfter] = String(error.retryAfter)
+            return page
         }
     }
 
     func receiptVisit(_ request: Request, _ context: AppRequestContext, secret: String?) async throws -> TruyVet.Receipt? {
-        guard let ref = context.parameters.get("id"), let secret else { return nil }
+        guard let ref = context.parameter("id"), let secret else { return nil }
         do { return try await app.receipt(ref: ref, secret: secret) } catch let error as AppError where error.kind == .notFound { return nil }
     }
 

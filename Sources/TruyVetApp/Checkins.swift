@@ -171,6 +171,8 @@ extension TruyVet {
         public var accepted: Int = 0
         public var duplicates: Int = 0
         public var rejected: [ImportReport.Rejection] = []
+        /// Phones whose leading 0 a spreadsheet dropped, put back.
+        public var repaired: [CSV.Repair] = []
     }
 
     public static let visitColumns = ["venue_id", "phone", "name", "id_number", "checkin_at", "checkout_at"]
@@ -224,8 +226,11 @@ extension TruyVet {
                 guard principal.role != .venue || principal.venueID == venueID else {
                     throw AppError.invalid("venue_id", "a venue token may import only into its own venue")
                 }
-                let person = try PersonInput(name: f[2], phone: f[1], idNumber: f[3].isEmpty ? nil : f[3])
-                let checkin = try Instant.parse(f[4], field: "checkin_at")
+                var phone = f[1]
+                let repaired = SpreadsheetCell.phone(phone)
+                if let repaired { phone = repaired }
+                let person = try PersonInput(name: f[2], phone: phone, idNumber: f[3].isEmpty ? nil : f[3])
+                let checkin = try SpreadsheetCell.instant(f[4], field: "checkin_at")
                 let latest = source == .venueImport ? now : now.addingTimeInterval(Self.clockSkew)
                 guard checkin <= latest else { throw AppError.invalid("checkin_at", "checkin_at is in the future") }
                 guard checkin >= horizon else {
@@ -241,7 +246,7 @@ extension TruyVet {
                 }
                 var checkout: Date?
                 if !f[5].isEmpty {
-                    let c = try Instant.parse(f[5], field: "checkout_at")
+                    let c = try SpreadsheetCell.instant(f[5], field: "checkout_at")
                     guard c >= checkin else { throw AppError.invalid("checkout_at", "checkout_at is before checkin_at") }
                     guard c.timeIntervalSince(checkin) <= Stay.maximum else { throw AppError.invalid("checkout_at", "checkout_at is more than 24 hours after checkin_at") }
                     guard c <= latest else { throw AppError.invalid("checkout_at", "checkout_at is in the future") }
@@ -249,6 +254,7 @@ extension TruyVet {
                 }
                 batch.append(ImportedVisit(line: row.line, venueID: venue.id, person: seal(person), checkinAt: checkin, checkoutAt: checkout,
                                            source: source))
+                if let repaired { report.repaired.append(.init(line: row.line, field: "phone", from: f[1], to: repaired)) }
                 if batch.count >= 5000 { try await flush() }
             } catch let error as AppError {
                 report.rejected.append(.init(line: row.line, field: error.field, reason: error.message))

@@ -41,6 +41,12 @@ public struct AppConfig: Sendable {
     /// `TRUYVET_RETENTION_DAYS`: visits are hard-deleted this many days after their stay ended (0: kept). When not
     /// set, the store's own setting (the demo store keeps its 2021 visits), else 21 days.
     public var retentionDays: Int?
+    /// Connection timeouts, in seconds: `TRUYVET_HEADER_TIMEOUT` (10) for a request's headers to arrive,
+    /// `TRUYVET_BODY_TIMEOUT` (60) for its whole body, `TRUYVET_IDLE_TIMEOUT` (60) for a kept-alive connection to send
+    /// its next request. A connection that takes longer is closed, so slow or idle clients cannot hold the server.
+    public var headerTimeout: Double = 10
+    public var bodyTimeout: Double = 60
+    public var idleTimeout: Double = 60
     /// The time source of rate limits and burst detection (tests pin it).
     public var clock: @Sendable () -> Date = { Date() }
 
@@ -84,6 +90,9 @@ public struct AppConfig: Sendable {
         if let n = try number("TRUYVET_ONWARD_DAYS", 1...60) { c.overlap.onwardDays = Double(n) }
         if let n = try number("TRUYVET_QUARANTINE_DAYS", 1...60) { c.quarantineDays = n }
         if let n = try number("TRUYVET_RETENTION_DAYS", 0...3650) { c.retentionDays = n }
+        if let n = try number("TRUYVET_HEADER_TIMEOUT", 1...3600) { c.headerTimeout = Double(n) }
+        if let n = try number("TRUYVET_BODY_TIMEOUT", 1...3600) { c.bodyTimeout = Double(n) }
+        if let n = try number("TRUYVET_IDLE_TIMEOUT", 1...3600) { c.idleTimeout = Double(n) }
         if let v = env["TRUYVET_LEVEL_RULES"], !v.isEmpty { c.levelRulesFile = v }
         if let v = env["TRUYVET_MEASURES"], !v.isEmpty { c.measuresFile = v }
         if let v = env["TRUYVET_LEVEL_RULES_PROVINCES"], !v.isEmpty {

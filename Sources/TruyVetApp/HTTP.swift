@@ -1,7 +1,9 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import TruyVetCore
 
 /// Request context: Hummingbird's core storage plus the peer address (rate limits, audit).
@@ -14,6 +16,13 @@ public struct AppRequestContext: RequestContext {
         self.remoteAddress = source.channel.remoteAddress
     }
 
+    /// A path parameter, percent-decoded (the one place where that happens): `/v1/people/0926%20986%20255/…` names
+    /// the phone `0926 986 255`.
+    public func parameter(_ name: String) -> String? {
+        guard let raw = parameters.get(name) else { return nil }
+        return raw.removingPercentEncoding ?? raw
+    }
+
     /// Large enough for CSV imports; JSON bodies are checked field by field.
     public var maxUploadSize: Int { 64 * 1024 * 1024 }
 }
@@ -22,11 +31,19 @@ extension AppError {
     var httpStatus: HTTPResponse.Status { HTTPResponse.Status(code: status) }
 }
 
-/// The JSON body of every error: `{"error": code, "message": ..., "field": ...}`.
+/// The JSON body of every error: `{"error": code, "message": ..., "field": ... or null}`.
 struct ErrorBody: Encodable {
     let error: String
     let message: String
     let field: String?
+
+    func encode(to encoder: any Encoder) throws {
+        enum K: String, CodingKey { case error, message, field }
+        var c = encoder.container(keyedBy: K.self)
+        try c.encode(error, forKey: .error)
+        try c.encode(message, forKey: .message)
+        try c.encode(field, forKey: .field)  // always present: null when no field is at fault
+    }
 }
 
 /// A whole answer in memory: what `Response` carries for small bodies, and what the check-in fast path writes to
@@ -151,13 +168,42 @@ extension AppError {
 }
 
 /// Turns every error into the one JSON shape. Client errors keep their 4xx; anything unexpected is logged and is a 500.
+/// A path that exists with other methods answers 405 with `Allow`. Every answer carries the security headers.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let routes: KnownRoutes
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
         do {
-            return try await next(request, context)
+            response = try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+            // The router found no route: another method may be allowed here.
+            let allowed = routes.methods(at: request.uri.path)
+            if allowed.isEmpty {
+                response = JSON.answer(for: error, logger: context.logger, path: request.uri.path).response
+            } else {
+                response = JSON.error(AppError(.methodNotAllowed, code: "method_not_allowed",
+                                               message: "\(request.method.rawValue) is not allowed here; allowed: \(allowed.joined(separator: ", "))"))
+                response.headers[.allow] = allowed.joined(separator: ", ")
+            }
         } catch {
-            return JSON.answer(for: error, logger: context.logger, path: request.uri.path).response
+            response = JSON.answer(for: error, logger: context.logger, path: request.uri.path).response
         }
+        SecurityHeaders.add(to: &response.headers)
+        return response
+    }
+}
+
+/// What every answer says to browsers: run no script and load nothing from elsewhere, never be framed, keep the
+/// declared content type, and send no referrer (receipt URLs carry a secret).
+enum SecurityHeaders {
+    static let contentSecurityPolicy = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+    static func add(to headers: inout HTTPFields) {
+        headers[.contentSecurityPolicy] = contentSecurityPolicy
+        headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
     }
 }
 
@@ -171,6 +217,8 @@ extension JSON {
             return JSON.errorAnswer(AppError(decoding: error))
         case let error as RateLimited:
             return error.answer
+        case let error as HTTPParserError:
+            return JSON.errorAnswer(protocolError(error))
         case let error as HTTPError:
             return JSON.errorAnswer(map(status: error.status, message: error.body))
         case let error as any HTTPResponseError:
@@ -181,6 +229,14 @@ extension JSON {
             answer.status = .internalServerError
             return answer
         }
+    }
+
+    /// What the HTTP parser could not read: a body cut short, or a request that is not HTTP.
+    static func protocolError(_ error: any Error) -> AppError {
+        if let error = error as? HTTPParserError, error == .invalidEOFState {
+            return AppError(.badRequest, code: "incomplete_body", message: "the request ended before its body was complete (Content-Length)", field: "body")
+        }
+        return AppError(.badRequest, code: "bad_request", message: "the request is not valid HTTP/1.1")
     }
 
     static func map(status: HTTPResponse.Status, message: String?) -> AppError {

@@ -18,7 +18,7 @@ extension Routes {
         v1.get("venues/:id/status") { request, context in try await venueStatus(request, context) }
     }
 
-    func areaCode(_ context: AppRequestContext) -> String { context.parameters.get("code") ?? "" }
+    func areaCode(_ context: AppRequestContext) -> String { context.parameter("code") ?? "" }
 
     /// `date=YYYY-MM-DD`, default today in Vietnam.
     func day(_ request: Request, _ name: String = "date") throws(AppError) -> Day {
@@ -39,7 +39,7 @@ extension Routes {
     func setFigures(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let principal = try await principal(request)
         try principal.require(.health, .admin)
-        let day = try Day.parse(context.parameters.get("date") ?? "", field: "date")
+        let day = try Day.parse(context.parameter("date") ?? "", field: "date")
         let body = try await JSON.decode(WeekFigures.self, from: request, context: context)
         try await app.setFigures(code: areaCode(context), day: day, body, by: principal)
         // What is stored now for that week (fields not sent keep their earlier values).

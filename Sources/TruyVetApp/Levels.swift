@@ -9,7 +9,7 @@ extension TruyVet {
         try principal.require(.health, .admin)
         guard let area = try await store.area(code: code) else { throw AppError.notFound("area \(code)") }
         guard let population else { throw AppError.missing("population") }
-        guard (1...200_000_000).contains(population) else { throw AppError.invalid("population", "population must be a whole number from 1 to 200,000,000") }
+        try Self.checkPopulation(population)
         try await store.setPopulation(code: area.code, population: population)
         return try await store.area(code: code) ?? area
     }
@@ -18,13 +18,25 @@ extension TruyVet {
     public func setFigures(code: String, day: Day, _ input: WeekFigures, by principal: Principal, now: Date = Date()) async throws {
         try principal.require(.health, .admin)
         guard try await store.area(code: code) != nil else { throw AppError.notFound("area \(code)") }
-        for (name, value) in [("adultFirstDose", input.adultFirstDose), ("olderFullyVaccinated", input.olderFullyVaccinated)] {
-            if let value, !(0...100).contains(value) { throw AppError.invalid(name, "\(name) is a percentage from 0 to 100") }
-        }
+        try Self.checkFigures(input, names: ("adultFirstDose", "olderFullyVaccinated"))
         guard input.adultFirstDose != nil || input.olderFullyVaccinated != nil || input.capacityMet != nil else {
             throw AppError(.badRequest, code: "missing_field", message: "give adultFirstDose, olderFullyVaccinated or capacityMet", field: "body")
         }
         try await store.setWeekFigures(code: code, day: day, input, by: principal.label, at: now)
+    }
+
+    static func checkPopulation(_ population: Int, field: String = "population") throws(AppError) {
+        guard (1...200_000_000).contains(population) else { throw AppError.invalid(field, "\(field) must be a whole number from 1 to 200,000,000") }
+    }
+
+    static func checkFigures(_ input: WeekFigures, names: (String, String)) throws(AppError) {
+        for (name, value) in [(names.0, input.adultFirstDose), (names.1, input.olderFullyVaccinated)] {
+            if let value, !(0...100).contains(value) { throw AppError.invalid(name, "\(name) is a percentage from 0 to 100") }
+        }
+    }
+
+    static func checkCases(_ count: Int, field: String = "communityCases") throws(AppError) {
+        guard (0...10_000_000).contains(count) else { throw AppError.invalid(field, "\(field) must be a whole number ≥ 0") }
     }
 
     /// Community cases an area reports without tracing, for a day (usually the last day of a week). Reporting the
@@ -33,14 +45,15 @@ extension TruyVet {
         try principal.require(.health, .admin)
         guard try await store.area(code: code) != nil else { throw AppError.notFound("area \(code)") }
         guard let count else { throw AppError.missing("communityCases") }
-        guard (0...10_000_000).contains(count) else { throw AppError.invalid("communityCases", "communityCases must be a whole number ≥ 0") }
+        try Self.checkCases(count)
         try await store.setReportedCases(code: code, day: day, count: count)
     }
 
     public static let figureColumns = ["code", "date", "population", "adult_first_dose", "older_fully_vaccinated", "capacity_met", "community_cases"]
 
     /// `code,date,population,adult_first_dose,older_fully_vaccinated,capacity_met,community_cases`: empty cells change
-    /// nothing; a bad row is rejected with its line and reason, the good ones are kept.
+    /// nothing; a row is applied whole or not at all: every cell is checked before anything is written, and a bad row
+    /// is rejected with its line and reason while the good ones are kept.
     public func importFigures(csv text: String, by principal: Principal, now: Date = Date()) async throws -> ImportReport {
         try principal.require(.health, .admin)
         let rows: [CSV.Row]
@@ -51,10 +64,15 @@ extension TruyVet {
         var report = ImportReport(accepted: 0, rejected: [])
         for row in rows.dropFirst() {
             do {
-                let f = row.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+                var f = row.fields.map { $0.trimmingCharacters(in: .whitespaces) }
                 guard f.count == Self.figureColumns.count else { throw AppError.invalid("row", "expected \(Self.figureColumns.count) fields, found \(f.count)") }
+                var repairs: [CSV.Repair] = []
+                if let code = SpreadsheetCell.areaCode(f[0]) {
+                    repairs.append(.init(line: row.line, field: "code", from: f[0], to: code))
+                    f[0] = code
+                }
                 guard try await store.area(code: f[0]) != nil else { throw AppError.invalid("code", "\(f[0]) is not a known area code") }
-                let day = try Day.parse(f[1], field: "date")
+                let day = try SpreadsheetCell.day(f[1], field: "date")
                 func number(_ i: Int) throws(AppError) -> Double? {
                     guard !f[i].isEmpty else { return nil }
                     guard let n = Double(f[i].replacingOccurrences(of: ",", with: ".")), n.isFinite else {
@@ -72,13 +90,24 @@ extension TruyVet {
                 }
                 if let population, population != population.rounded() { throw AppError.invalid("population", "population must be a whole number") }
                 if let cases, cases != cases.rounded() { throw AppError.invalid("community_cases", "community_cases must be a whole number") }
-                if let population { _ = try await setPopulation(code: f[0], population: Int(exactly: population) ?? -1, by: principal) }
-                if adult != nil || older != nil || capacity != nil {
-                    try await setFigures(code: f[0], day: day, WeekFigures(adultFirstDose: adult, olderFullyVaccinated: older, capacityMet: capacity),
-                                         by: principal, now: now)
+                let people = try population.map { p throws(AppError) -> Int in
+                    let n = Int(exactly: p) ?? -1
+                    try Self.checkPopulation(n)
+                    return n
                 }
-                if let cases { try await reportCases(code: f[0], day: day, count: Int(exactly: cases) ?? -1, by: principal) }
+                let figures = WeekFigures(adultFirstDose: adult, olderFullyVaccinated: older, capacityMet: capacity)
+                try Self.checkFigures(figures, names: ("adult_first_dose", "older_fully_vaccinated"))
+                let count = try cases.map { c throws(AppError) -> Int in
+                    let n = Int(exactly: c) ?? -1
+                    try Self.checkCases(n, field: "community_cases")
+                    return n
+                }
+                // Checked whole: now written.
+                if let people { _ = try await setPopulation(code: f[0], population: people, by: principal) }
+                if adult != nil || older != nil || capacity != nil { try await setFigures(code: f[0], day: day, figures, by: principal, now: now) }
+                if let count { try await reportCases(code: f[0], day: day, count: count, by: principal) }
                 report.accepted += 1
+                report.repaired += repairs
             } catch let error as AppError {
                 report.rejected.append(.init(line: row.line, field: error.field, reason: error.message))
             }

@@ -79,7 +79,7 @@ struct Routes: Sendable {
     }
 
     func venueID(_ context: AppRequestContext) throws -> Int64 {
-        guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0 else {
+        guard let raw = context.parameter("id"), let id = Int64(raw), id > 0 else {
             throw AppError.invalid("id", "venue id must be a positive whole number")
         }
         return id
@@ -135,7 +135,7 @@ struct Routes: Sendable {
     }
 
     func poster(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let file = context.parameters.get("file") ?? ""
+        let file = context.parameter("file") ?? ""
         guard file.hasPrefix("poster."), let format = TruyVet.PosterFormat(rawValue: String(file.dropFirst("poster.".count))) else {
             throw AppError.notFound("resource \(file)")
         }
@@ -189,7 +189,7 @@ struct Routes: Sendable {
 
     func revokeToken(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let principal = try await principal(request)
-        guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0 else {
+        guard let raw = context.parameter("id"), let id = Int64(raw), id > 0 else {
             throw AppError.invalid("id", "token id must be a positive whole number")
         }
         return try JSON.response(TokenInfoJSON(try await app.revokeToken(id: id, by: principal)))
@@ -204,7 +204,7 @@ struct Routes: Sendable {
     }
 
     func showArea(_ context: AppRequestContext) async throws -> Response {
-        let code = context.parameters.get("code") ?? ""
+        let code = context.parameter("code") ?? ""
         let path = try await app.areaPath(code)
         guard let area = path.first else { throw AppError.notFound("area \(code)") }
         return try JSON.response(AreaJSON(area: area, path: path.dropFirst().map { AreaRef(code: $0.code, name: $0.name, level: $0.level.rawValue) }))

@@ -18,9 +18,12 @@ public struct TruyVet: Sendable {
     private let adminTokenHash: [UInt8]?
     /// When each token's use was last written (at most once a minute per token).
     private let tokenUse = TokenUse()
+    /// Held while this process may write the data directory (see `open(config:exclusive:)`).
+    let lock: DataDirectoryLock?
 
-    public init(store: any Store, keyring: SigningKeyring, dataKey: SymmetricKey, config: AppConfig) throws {
+    public init(store: any Store, keyring: SigningKeyring, dataKey: SymmetricKey, config: AppConfig, lock: DataDirectoryLock? = nil) throws {
         self.store = store
+        self.lock = lock
         self.keyring = keyring
         self.posters = PosterVerifier(keyring: keyring)
         self.config = config
@@ -30,15 +33,18 @@ public struct TruyVet: Sendable {
         self.measures = try config.measureTable()
     }
 
-    /// Opens the data directory: database (migrated), keys, and the bundled areas on first start.
-    public static func open(config: AppConfig) async throws -> TruyVet {
+    /// Opens the data directory: database (migrated), keys, and the bundled areas on first start. `exclusive`: take the
+    /// data directory's lock first (the server and every command that writes); a second such process gets a clear
+    /// error naming the first one's PID.
+    public static func open(config: AppConfig, exclusive: Bool = false) async throws -> TruyVet {
         // Every file the server writes (database, its log, keys) is for its owner only, whatever the directory's mode.
         umask(0o077)
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
+        let lock = exclusive ? try DataDirectoryLock(dataDir: config.dataDir) : nil
         let database = try AppDatabase.open(path: try config.sqlitePath())
         let app = try TruyVet(store: SQLiteStore(database), keyring: try KeyFile.signingKeyring(config: config),
-                          dataKey: try KeyFile.dataKey(config: config), config: config)
+                          dataKey: try KeyFile.dataKey(config: config), config: config, lock: lock)
         try await app.loadBundledAreasIfEmpty()
         let cipher = app.cipher
         _ = try await app.store.sealClearContactPhones { cipher.seal($0) }
@@ -59,7 +65,13 @@ public struct TruyVet: Sendable {
     public func importAreas(csv: String) async throws -> ImportReport {
         // Parents may be in the store already: look up every parent code the file names.
         let rows = (try? CSV.parse(csv)) ?? []
-        let parents = Set(rows.dropFirst().compactMap { $0.fields.count > 3 ? $0.fields[3].trimmingCharacters(in: .whitespaces) : nil }.filter { !$0.isEmpty })
+        let parents = Set(rows.dropFirst().compactMap { row -> String? in
+            guard row.fields.count > 3 else { return nil }
+            let raw = row.fields[3].trimmingCharacters(in: .whitespaces)
+            guard !raw.isEmpty else { return nil }
+            let parentLevel = AreaLevel(rawValue: row.fields[2].trimmingCharacters(in: .whitespaces).lowercased())?.parentLevel
+            return parentLevel.map { AreaCSV.code(raw, level: $0) } ?? raw
+        })
         let known = try await store.areaLevels(codes: parents)
         let (areas, report) = AreaCSV.read(csv, known: { known[$0] })
         try await store.upsertAreas(areas)
@@ -275,5 +287,38 @@ final class TokenUse: Sendable {
             seen[id] = now
             return true
         }
+    }
+}
+
+/// An exclusive lock on a data directory (`truyvet.lock`, holding the owner's PID), so that two processes never write
+/// the same database: held by `truyvet serve` and every command that writes, for as long as the process runs.
+public final class DataDirectoryLock: Sendable {
+    private let fd: Int32
+    public let path: String
+
+    public init(dataDir: String) throws {
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        path = (dataDir as NSString).appendingPathComponent("truyvet.lock")
+        fd = Foundation.open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw AppError(.unavailable, code: "io_error", message: "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let n = pread(fd, &buffer, buffer.count, 0)
+            let holder = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "unknown"
+            close(fd)
+            throw AppError(.conflict, code: "data_dir_in_use",
+                           message: "the data directory \(dataDir) is in use by another TruyVet process (PID \(holder)); stop it first, or use the HTTP API while it runs",
+                           field: "data-dir")
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pwrite(fd, pid, pid.count, 0)
+    }
+
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
     }
 }

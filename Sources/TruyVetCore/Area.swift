@@ -52,9 +52,12 @@ public struct ImportReport: Sendable, Codable, Equatable {
     }
     public var accepted: Int
     public var rejected: [Rejection]
-    public init(accepted: Int = 0, rejected: [Rejection] = []) {
+    /// Cells a spreadsheet had mangled and the import put right (a dropped leading zero), for the person to check.
+    public var repaired: [CSV.Repair]
+    public init(accepted: Int = 0, rejected: [Rejection] = [], repaired: [CSV.Repair] = []) {
         self.accepted = accepted
         self.rejected = rejected
+        self.repaired = repaired
     }
 }
 
@@ -83,7 +86,7 @@ public enum AreaCSV {
         var areas: [Area] = []
         for row in rows.dropFirst() {
             do {
-                let area = try parseRow(row, columnCount: names.count)
+                let (area, repairs) = try parseRow(row, columnCount: names.count)
                 if let parent = area.parentCode {
                     let parentLevel = levels[parent] ?? known(parent)
                     guard parentLevel == area.level.parentLevel else {
@@ -93,6 +96,7 @@ public enum AreaCSV {
                 if levels[area.code] != nil { throw AppError.invalid("code", "code \(area.code) appears twice in the file") }
                 levels[area.code] = area.level
                 areas.append(area)
+                report.repaired += repairs
             } catch let error as AppError {
                 report.rejected.append(.init(line: row.line, field: error.field, reason: error.message))
             } catch {
@@ -103,7 +107,12 @@ public enum AreaCSV {
         return (areas, report)
     }
 
-    private static func parseRow(_ row: CSV.Row, columnCount: Int) throws(AppError) -> Area {
+    /// A code as the file has it, with the leading zeros a spreadsheet dropped put back for its level.
+    public static func code(_ raw: String, level: AreaLevel) -> String {
+        SpreadsheetCell.areaCode(raw, length: level.codeLength) ?? raw
+    }
+
+    private static func parseRow(_ row: CSV.Row, columnCount: Int) throws(AppError) -> (Area, [CSV.Repair]) {
         guard row.fields.count == columnCount else {
             throw .invalid("row", "expected \(columnCount) fields, found \(row.fields.count)")
         }
@@ -111,12 +120,18 @@ public enum AreaCSV {
         guard let level = AreaLevel(rawValue: f[2].lowercased()) else {
             throw .invalid("level", "level must be province, district or commune, got '\(f[2])'")
         }
-        let code = f[0]
+        var repairs: [CSV.Repair] = []
+        let code = Self.code(f[0], level: level)
+        if code != f[0] { repairs.append(.init(line: row.line, field: "code", from: f[0], to: code)) }
         guard code.count == level.codeLength, code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw .invalid("code", "a \(level.rawValue) code has \(level.codeLength) digits, got '\(code)'")
         }
         let name = try Text.required(f[1], field: "name", max: 200)
-        let parent: String? = f[3].isEmpty ? nil : f[3]
+        var parent: String? = f[3].isEmpty ? nil : f[3]
+        if let raw = parent, let parentLevel = level.parentLevel {
+            parent = Self.code(raw, level: parentLevel)
+            if parent != raw { repairs.append(.init(line: row.line, field: "parent_code", from: raw, to: parent!)) }
+        }
         if level == .province && parent != nil { throw .invalid("parent_code", "a province has no parent") }
         if level != .province && parent == nil { throw .invalid("parent_code", "a \(level.rawValue) needs its parent's code") }
         var population: Int?
@@ -124,6 +139,6 @@ public enum AreaCSV {
             guard let p = Int(f[4]), p >= 0 else { throw .invalid("population", "population must be a whole number ≥ 0, got '\(f[4])'") }
             population = p
         }
-        return Area(code: code, name: name, level: level, parentCode: parent, population: population)
+        return (Area(code: code, name: name, level: level, parentCode: parent, population: population), repairs)
     }
 }

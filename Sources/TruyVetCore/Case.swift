@@ -23,8 +23,9 @@ public enum CaseRules {
     }
 
     /// 00:00 in Vietnam of a `YYYY-MM-DD` day.
+    /// 00:00 in Vietnam of a `YYYY-MM-DD` day.
     public static func localMidnight(_ day: String, field: String) throws(AppError) -> Date {
-        try Instant.parse(day + "T00:00:00+07:00", field: field)
+        try Day.parse(day, field: field).start
     }
 
     public enum Classification: String, Sendable, Codable, CaseIterable {

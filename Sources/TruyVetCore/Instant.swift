@@ -10,11 +10,26 @@ public enum Instant {
 
     /// `2021-11-19T08:30:00+07:00`, `2021-11-19T01:30:00Z`, with or without fractional seconds (RFC 3339).
     /// No offset, or an impossible date, is an error naming `field`.
-    public static func parse(_ raw: String, field: String) throws(AppError) -> Date {
+    /// `bounded`: the date must be plausible (`checkPlausible`); only calendar tests turn that off.
+    public static func parse(_ raw: String, field: String, bounded: Bool = true) throws(AppError) -> Date {
         guard let date = parseRFC3339(Array(raw.trimmingCharacters(in: .whitespaces).utf8)) else {
             throw .invalid(field, "\(field) must be ISO 8601 with an offset, e.g. 2021-11-19T08:30:00+07:00, got '\(raw)'")
         }
+        if bounded { try checkPlausible(date, field: field) }
         return date
+    }
+
+    /// The first day any date the product takes may fall on (the first cases were reported at the end of 2019).
+    public static let earliest = Day(number: daysFromCivil(2019, 1, 1))
+    /// Dates run at most this far ahead of today (an announcement for next week, a quarantine's end).
+    public static let horizonDays = 366
+
+    /// 2019-01-01 (local) to a year from now: a year 0001 or 9999 is a typing slip, never a real date here.
+    public static func checkPlausible(_ date: Date, field: String, now: Date = Date()) throws(AppError) {
+        let latest = Day(now).adding(horizonDays)
+        guard date >= earliest.start, date < latest.adding(1).start else {
+            throw .invalid(field, "\(field) must be between \(earliest) and \(latest)")
+        }
     }
 
     private static func parseRFC3339(_ b: [UInt8]) -> Date? {
@@ -147,8 +162,10 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
         number = Instant.daysFromCivil(y, m, d)
     }
 
+    /// `YYYY-MM-DD`, from 2019 to a year ahead.
     public static func parse(_ text: String, field: String) throws(AppError) -> Day {
-        guard let day = Day(text) else { throw .invalid(field, "\(field) must be a date YYYY-MM-DD, got '\(text)'") }
+        guard let day = Day(text) else { throw .invalid(field, "\(field) must be a date YYYY-MM-DD, e.g. 2021-11-19, got '\(text)'") }
+        try Instant.checkPlausible(day.start, field: field)
         return day
     }
 

@@ -29,11 +29,26 @@ public enum Phone {
             throw .invalid(field, "\(field) must start with 0 or +84 (Vietnam) or + and a country code")
         }
         if national.hasPrefix("0") { national.removeFirst() }
-        // Mobile numbers have 9 national digits; landlines 9–10 (area code + subscriber).
-        guard (9...10).contains(national.count) else {
-            throw .invalid(field, "\(field) is not a Vietnamese phone number: expected 10 digits starting with 0, e.g. 0912 345 678")
+        guard isVietnamese(national) else {
+            throw .invalid(field, "\(field) is not a Vietnamese phone number: expected a 10-digit mobile (e.g. 0912 345 678) or an 11-digit landline starting with 02 (e.g. 0209 387 0123)")
         }
         return "+84" + national
     }
-}
 
+    /// Vietnam's numbering since 2018: mobiles are 9 national digits with a network prefix (03x, 05x, 07x, 08x, 09x);
+    /// landlines are 10 national digits starting with 2 (a 2xx area code and the subscriber).
+    static func isVietnamese(_ national: String) -> Bool {
+        let d = Array(national.utf8).map { Int($0) - 48 }
+        guard d.allSatisfy({ (0...9).contains($0) }) else { return false }
+        if d.count == 10 { return d[0] == 2 }
+        guard d.count == 9 else { return false }
+        switch d[0] {
+        case 3: return d[1] >= 2
+        case 5: return [2, 5, 6, 8, 9].contains(d[1])
+        case 7: return d[1] == 0 || d[1] >= 6
+        case 8: return d[1] >= 1
+        case 9: return true
+        default: return false
+        }
+    }
+}

@@ -21,7 +21,26 @@ struct GlobalOptions: ParsableArguments {
         return c
     }
 
+    /// For commands that only read: beside a running server.
     func open() async throws -> TruyVet { try await TruyVet.open(config: try config()) }
+
+    /// For commands that write: with the data directory's lock, so never beside a running server.
+    func openForWriting() async throws -> TruyVet { try await TruyVet.open(config: try config(), exclusive: true) }
+}
+
+/// Posters hold the public URL for good: one printed for a loopback address opens nothing on a visitor's phone.
+struct PosterURLOptions: ParsableArguments {
+    @ArgumentParser.Flag(help: "Print posters even when the public URL is a loopback address (for trying things out).")
+    var allowLocalURL = false
+
+    func check(_ config: AppConfig) throws {
+        guard !allowLocalURL, let host = URL(string: config.resolvedPublicURL)?.host, PosterURLOptions.isLoopback(host) else { return }
+        throw AppError.invalid("public-url", "the QR codes would point at \(config.resolvedPublicURL), which no visitor's phone can open; give --public-url (or TRUYVET_PUBLIC_URL) with the server's public address, or --allow-local-url to print them anyway")
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host.hasPrefix("127.") || host == "::1" || host == "[::1]" || host == "0.0.0.0"
+    }
 }
 
 /// Prints an error a person can act on and exits non-zero.
@@ -47,8 +66,7 @@ struct TruyVetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "truyvet",
         abstract: "QR check-in and contact tracing.",
-        subcommands: [Serve.self, Areas.self, VenueCommand.self, PosterCommand.self, Posters.self, TokenCommand.self, Keys.self, ImportCommand.self, Demo.self, LevelCommand.self, Purge.self],
-        defaultSubcommand: Serve.self)
+        subcommands: [Serve.self, Areas.self, VenueCommand.self, PosterCommand.self, Posters.self, TokenCommand.self, Keys.self, ImportCommand.self, Demo.self, LevelCommand.self, Purge.self])
 }
 
 struct Serve: AsyncParsableCommand {
@@ -62,7 +80,7 @@ struct Serve: AsyncParsableCommand {
         if let host { config.host = host }
         if let port { config.port = port }
         let app: TruyVet
-        do { app = try await TruyVet.open(config: config) } catch { throw fail(error) }
+        do { app = try await TruyVet.open(config: config, exclusive: true) } catch { throw fail(error) }
         if let token = try await app.bootstrapAdminToken() {
             say("""
                 ──────────────────────────────────────────────────────────────
@@ -104,7 +122,7 @@ struct Areas: AsyncParsableCommand {
         func run() async throws {
             do {
                 let text = try String(contentsOfFile: file, encoding: .utf8)
-                let report = try await global.open().importAreas(csv: text)
+                let report = try await global.openForWriting().importAreas(csv: text)
                 print("accepted \(report.accepted) rows, rejected \(report.rejected.count)")
                 for r in report.rejected { print("  line \(r.line)\(r.field.map { " (\($0))" } ?? ""): \(r.reason)") }
                 if report.accepted == 0 && !report.rejected.isEmpty { throw ExitCode(1) }
@@ -130,13 +148,16 @@ struct VenueCommand: AsyncParsableCommand {
 
         func run() async throws {
             do {
-                let app = try await global.open()
+                let app = try await global.openForWriting()
                 let r = try await app.registerVenue(VenueRegistration(name: name, address: address, areaCode: area, category: category,
                                                                       defaultStayMinutes: stay, contactPhone: phone, capacity: capacity, openingHours: hours))
                 print("venue id:         \(r.venue.id)")
                 print("management token: \(r.managementToken)   (shown once)")
                 print("short code:       \(r.venue.formattedShortCode)")
                 print("check-in URL:     \(app.checkinURL(r.venue))")
+                if let host = URL(string: app.config.resolvedPublicURL)?.host, PosterURLOptions.isLoopback(host) {
+                    print("note: this URL is a loopback address that no visitor's phone can open; print posters with --public-url set to the server's public address")
+                }
             } catch { throw fail(error) }
         }
     }
@@ -170,10 +191,12 @@ struct PosterCommand: AsyncParsableCommand {
     @Option(help: "pdf (A4 poster), png (QR code) or svg (QR code)") var format: String = "pdf"
     @Option(help: "PNG pixels per module") var scale: Int = 8
     @Option(help: "Output file") var out: String
+    @OptionGroup var url: PosterURLOptions
 
     func run() async throws {
         do {
             guard let f = TruyVet.PosterFormat(rawValue: format.lowercased()) else { throw AppError.invalid("format", "format must be pdf, png or svg") }
+            try url.check(try global.config())
             let app = try await global.open()
             try write(try await app.poster(try await app.venue(venue), format: f, scale: scale), to: out)
             print("wrote \(out)")
@@ -186,9 +209,11 @@ struct Posters: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Area code (2, 3 or 5 digits)") var area: String
     @Option(help: "Output PDF") var out: String
+    @OptionGroup var url: PosterURLOptions
 
     func run() async throws {
         do {
+            try url.check(try global.config())
             let (pdf, count) = try await global.open().posters(area: area)
             try write(pdf, to: out)
             print("wrote \(count) posters to \(out)")
@@ -218,13 +243,13 @@ struct TokenCommand: AsyncParsableCommand {
     }
 
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke a token: it answers 401 at once, also in a running server.")
+        static let configuration = CommandConfiguration(abstract: "Revoke a token (server stopped; while it runs, DELETE /v1/tokens/ID does the same). It answers 401 from then on.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Token id (see token list)") var id: Int64
 
         func run() async throws {
             do {
-                let t = try await global.open().revokeToken(id: id, by: TokenCommand.commandLine)
+                let t = try await global.openForWriting().revokeToken(id: id, by: TokenCommand.commandLine)
                 print("token \(t.id) (\(t.role.rawValue), \(t.label)) revoked")
             } catch { throw fail(error) }
         }
@@ -240,7 +265,7 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 let role = try Role.parse(role)
-                print(try await global.open().createToken(role: role, venueID: venue, label: label ?? role.rawValue))
+                print(try await global.openForWriting().createToken(role: role, venueID: venue, label: label ?? role.rawValue))
             } catch { throw fail(error) }
         }
     }
@@ -289,7 +314,7 @@ struct ImportCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 let text = try String(contentsOfFile: file, encoding: .utf8)
-                let app = try await global.open()
+                let app = try await global.openForWriting()
                 let report = try await app.importVisits(csv: text, principal: Principal(role: .admin, label: "command line")) { done, total in
                     ProgressBar.show(done: done, total: total)
                 }
@@ -310,7 +335,7 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let app = try await global.open()
+            let app = try await global.openForWriting()
             let summary = try await app.fillDemo(seed: seed, lastDay: lastDay) { step in
                 FileHandle.standardError.write(Data("\r\u{1B}[K… \(step)".utf8))
             }
@@ -353,7 +378,7 @@ struct Purge: AsyncParsableCommand {
                 guard (0...3650).contains(days) else { throw AppError.invalid("days", "--days must be from 0 to 3650") }
                 config.retentionDays = days
             }
-            let r = try await TruyVet.open(config: config).purge()
+            let r = try await TruyVet.open(config: config, exclusive: true).purge()
             if r.days == 0 {
                 say("retention is off (0 days): nothing deleted")
             } else {

@@ -151,12 +151,17 @@ extension TestApp.Client {
                 01843,2021-11-19,,abc,,,
                 99999,2021-11-19,100,,,,
                 01846,2021-11-19,12000,,,,
+                01849,2021-11-19,9000,70,80,,-3
+                01849,2021-11-19,9000,120,,,
 
                 """
             let report = try await c.call(.post, "/v1/areas/figures/import", token: health, body: Array(csv.utf8))
             struct Report: Decodable { struct R: Decodable { let line: Int; let field: String? }; let accepted: Int; let rejected: [R] }
             let r = try report.json(Report.self)
-            #expect(r.accepted == 2 && r.rejected.map(\.line) == [3, 4] && r.rejected.map(\.field) == ["adult_first_dose", "code"])
+            #expect(r.accepted == 2 && r.rejected.map(\.line) == [3, 4, 6, 7] && r.rejected.map(\.field) == ["adult_first_dose", "code", "community_cases", "adult_first_dose"])
+            // A rejected row is applied whole or not at all: neither its population nor its coverage was written.
+            let rejected = try await c.call(.get, "/v1/areas/01849/level?date=2021-11-19")
+            #expect(rejected.error?.field == "population", "\(rejected.text)")
             let l = try await c.call(.get, "/v1/areas/01843/level?date=2021-11-19").json(LevelReply.self)
             #expect(l.band == 2 && l.vaccinationMet == true && l.level == 1)
             #expect(try await c.call(.get, "/v1/areas/01846/level?date=2021-11-19").json(LevelReply.self).population == 12_000)

@@ -327,7 +327,7 @@ import TruyVetTestSupport
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let app = try await TruyVet.open(config: config)
         let venue = try await app.registerVenue(VenueRegistration(name: "Quán", address: "x", areaCode: "01843", category: "restaurant",
-                                                                  contactPhone: "0209 387 654")).venue
+                                                                  contactPhone: "0209 387 6543")).venue
         _ = try await app.checkin(venue: venue, person: try PersonInput(name: "An", phone: "0901234567", idNumber: nil), source: .api)
         let names = try FileManager.default.contentsOfDirectory(atPath: config.dataDir)
         #expect(Set(names).isSuperset(of: ["truyvet.sqlite", "truyvet.sqlite-wal", "truyvet.sqlite-shm", "keys.json"]))
@@ -337,8 +337,8 @@ import TruyVetTestSupport
         }
         var files = Data()
         for name in names { files.append(try Data(contentsOf: URL(fileURLWithPath: config.dataDir + "/" + name))) }
-        #expect(files.range(of: Data("209387654".utf8)) == nil)
-        #expect(app.contactPhone(of: try await app.venue(venue.id)) == "+84209387654")
+        #expect(files.range(of: Data("2093876543".utf8)) == nil)
+        #expect(app.contactPhone(of: try await app.venue(venue.id)) == "+842093876543")
     }
 
     @Test func contactPhonesStoredInClearAreSealedAtStart() async throws {
@@ -346,12 +346,12 @@ import TruyVetTestSupport
         let store = SQLiteStore(db)
         try await db.writer.write { try $0.execute(sql: """
             INSERT INTO venues (id, name, address, area_code, district_code, province_code, category, default_stay_minutes, contact_phone,
-                short_code, created_at) VALUES (7, 'Cũ', 'x', '01843', '058', '06', 'retail', 60, '+84209387654', 'ABCDEFGHJK', 0)
+                short_code, created_at) VALUES (7, 'Cũ', 'x', '01843', '058', '06', 'retail', 60, '+842093876543', 'ABCDEFGHJK', 0)
             """) }
         let cipher = PersonalDataCipher(dataKey: .init(size: .bits256))
         #expect(try await store.sealClearContactPhones { cipher.seal($0) } == 1)
         let venue = try #require(try await store.venue(id: 7))
-        #expect(try cipher.open(venue.sealedContactPhone) == "+84209387654")
+        #expect(try cipher.open(venue.sealedContactPhone) == "+842093876543")
         #expect(try await db.writer.read { try String.fetchOne($0, sql: "SELECT contact_phone FROM venues") } == "")
     }
 

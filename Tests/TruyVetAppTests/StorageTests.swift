@@ -14,7 +14,7 @@ func openInTemporaryDirectory() async throws -> (TruyVet, AppConfig) {
     @Test func noNamePhoneOrIDNumberIsStoredInClear() async throws {
         let (app, config) = try await openInTemporaryDirectory()
         let dir = config.dataDir
-        let reg = try await app.registerVenue(VenueRegistration(name: "Quán Phở", address: "x", areaCode: "01843", category: "restaurant", contactPhone: "0209387012"))
+        let reg = try await app.registerVenue(VenueRegistration(name: "Quán Phở", address: "x", areaCode: "01843", category: "restaurant", contactPhone: "02093870123"))
         let people = [("Phạm Thị Xuân Quỳnh", "0912 876 543", "001099876543"), ("Hoàng Minh Tuấn", "0987 111 222", nil)]
         for (name, phone, id) in people {
             _ = try await app.checkin(venue: reg.venue, person: try PersonInput(name: name, phone: phone, idNumber: id), source: .api)
@@ -28,7 +28,7 @@ func openInTemporaryDirectory() async throws -> (TruyVet, AppConfig) {
         }
         #expect(haystack.count > 10_000)
         for needle in ["Phạm Thị Xuân Quỳnh", "Xuân Quỳnh", "Hoàng Minh Tuấn", "Đặng Thu Thảo", "912876543", "987111222", "933444555",
-                       "001099876543", "079188001122", "209387012"] {
+                       "001099876543", "079188001122", "2093870123"] {
             #expect(haystack.range(of: Data(needle.utf8)) == nil, "\(needle) is readable in the data directory")
         }
         // … and the tracer-facing reads decrypt them.
@@ -41,7 +41,7 @@ func openInTemporaryDirectory() async throws -> (TruyVet, AppConfig) {
 @Suite struct GroupCommitTests {
     @Test func concurrentCheckinsAreAllCommittedAndNoneDuplicated() async throws {
         let (app, config) = try await openInTemporaryDirectory()
-        let venue = try await app.registerVenue(VenueRegistration(name: "Bến xe", address: "x", areaCode: "01843", category: "passenger_transport", contactPhone: "0209387012")).venue
+        let venue = try await app.registerVenue(VenueRegistration(name: "Bến xe", address: "x", areaCode: "01843", category: "passenger_transport", contactPhone: "02093870123")).venue
         let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
             for i in 0..<400 {
                 group.addTask {
@@ -65,7 +65,7 @@ func openInTemporaryDirectory() async throws -> (TruyVet, AppConfig) {
 @Suite struct SameSecondTests {
     @Test func checkingInAgainRightAfterCheckingOutIsANewVisit() async throws {
         let (app, _) = try await openInTemporaryDirectory()
-        let venue = try await app.registerVenue(VenueRegistration(name: "Quầy", address: "x", areaCode: "01843", category: "retail", contactPhone: "0209387012")).venue
+        let venue = try await app.registerVenue(VenueRegistration(name: "Quầy", address: "x", areaCode: "01843", category: "retail", contactPhone: "02093870123")).venue
         let person = try PersonInput(name: "An", phone: "0912345678", idNumber: nil)
         let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         let first = try await app.checkin(venue: venue, person: person, at: now, now: now, source: .api)

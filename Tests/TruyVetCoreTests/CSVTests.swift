@@ -18,7 +18,10 @@ import TruyVetCore
         #expect(CSV.cell("+84912345678") == "'+84912345678")
         #expect(CSV.cell("-1") == "'-1")
         #expect(CSV.cell("@SUM(A1)") == "'@SUM(A1)")
-        #expect(CSV.cell("\tx") == "'\tx")
+        #expect(CSV.cell("\tx") == "\"'\tx\"")
+        // A spreadsheet whose list separator is `;` splits unquoted cells there: `=1+1` would run.
+        #expect(CSV.cell("Quán A;=1+1;") == "\"Quán A;=1+1;\"")
+        #expect(try CSV.parse(CSV.render(header: ["name"], rows: [["Quán A;=1+1;"]]))[1].fields == ["Quán A;=1+1;"])
         #expect(CSV.cell("\rx") == "\"'\rx\"")
         #expect(CSV.cell("Nguyễn Văn A") == "Nguyễn Văn A")
     }
@@ -36,7 +39,7 @@ import TruyVetCore
             06,Tỉnh Bắc Kạn,province,,316463
             058,Thành phố Bắc Kạn,district,06,
             01843,Phường Nguyễn Thị Minh Khai,commune,058,12000
-            1,Too short,province,,
+            123,Too long,province,,
             01844,Orphan,commune,999,
             01845,Bad pop,commune,058,many
             059,Wrong parent,district,058,

@@ -20,6 +20,20 @@ import TruyVetCore
     }
 }
 
+@Suite struct StayEndTests {
+    @Test func onlyTheSameDeviceOrATrustedImportEndsAnOpenVisit() {
+        let phone = Data([1]), other = Data([2])
+        #expect(Stay.ends(earlierDevice: phone, laterDevice: phone, laterSource: .scan))
+        #expect(Stay.ends(earlierDevice: phone, laterDevice: phone, laterSource: .staff))
+        #expect(!Stay.ends(earlierDevice: phone, laterDevice: other, laterSource: .scan), "another device typed the phone")
+        #expect(!Stay.ends(earlierDevice: phone, laterDevice: nil, laterSource: .api), "a bare API call")
+        #expect(!Stay.ends(earlierDevice: nil, laterDevice: nil, laterSource: .api))
+        #expect(!Stay.ends(earlierDevice: nil, laterDevice: nil, laterSource: .venueImport), "a venue's own import")
+        #expect(Stay.ends(earlierDevice: nil, laterDevice: nil, laterSource: .importFile), "a tracer's or admin's import")
+        #expect(Stay.ends(earlierDevice: phone, laterDevice: nil, laterSource: .importFile))
+    }
+}
+
 @Suite struct PersonInputTests {
     @Test func acceptsRealNamesOfAnyScript() throws {
         #expect(try PersonInput(name: "  Nguyễn   Văn  An ", phone: "0912 345 678", idNumber: nil).name == "Nguyễn Văn An")
@@ -66,8 +80,8 @@ import TruyVetCore
             let date = Date(timeIntervalSince1970: TimeInterval(Int64.random(in: 189_302_400...4_102_444_800, using: &g)))
             let ours = Instant.format(date)
             #expect(ours == f.string(from: date))
-            #expect(try Instant.parse(ours, field: "t") == date)
-            #expect(try Instant.parse(f.string(from: date).replacingOccurrences(of: "+07:00", with: "-03:30"), field: "t")
+            #expect(try Instant.parse(ours, field: "t", bounded: false) == date)
+            #expect(try Instant.parse(f.string(from: date).replacingOccurrences(of: "+07:00", with: "-03:30"), field: "t", bounded: false)
                     == date.addingTimeInterval(10.5 * 3600))
         }
     }

@@ -6,13 +6,15 @@ import TruyVetCore
     @Test(arguments: [
         ("0912 345 678", "+84912345678"), ("0912.345.678", "+84912345678"), ("+84 912 345 678", "+84912345678"),
         ("84912345678", "+84912345678"), ("0084912345678", "+84912345678"), ("+84 0912345678", "+84912345678"),
-        ("(0209) 3870 123", "+842093870123"), ("+33 6 12 34 56 78", "+33612345678"),
+        ("(0209) 3870 123", "+842093870123"), ("+33 6 12 34 56 78", "+33612345678"), ("0326 123 456", "+84326123456"),
+        ("0559 123 456", "+84559123456"), ("0708 123 456", "+84708123456"), ("024 3825 1234", "+842438251234"),
     ])
     func normalisesToE164(raw: String, expected: String) throws {
         #expect(try Phone.normalize(raw) == expected)
     }
 
-    @Test(arguments: ["", "12345", "0912", "09123456789012", "0912abc678", "=HYPERLINK(1)", "+1"])
+    @Test(arguments: ["", "12345", "0912", "09123456789012", "0912abc678", "=HYPERLINK(1)", "+1",
+                      "0912 345 6789", "01234567890", "0209387012", "0112345678", "0612345678", "0312345678", "+84 1234 567 890"])
     func rejectsNonNumbers(raw: String) throws {
         #expect(throws: AppError.self) { try Phone.normalize(raw) }
     }
@@ -33,6 +35,20 @@ import TruyVetCore
         #expect(throws: AppError.invalid("name", "name must not be empty")) { try Text.required("   ", field: "name", max: 10) }
         #expect(throws: AppError.missing("name")) { try Text.required(nil, field: "name", max: 10) }
         #expect(throws: AppError.self) { try Text.required(String(repeating: "a", count: 11), field: "name", max: 10) }
+    }
+
+    @Test func boundsBytesAndMarksNotOnlyCharacters() throws {
+        // One letter and 450,000 combining marks (900 KB) is one "character" to Swift.
+        let zalgo = "A" + String(repeating: "\u{0301}", count: 450_000)
+        #expect(zalgo.count == 1)
+        do { _ = try PersonInput.name(zalgo); Issue.record("accepted") } catch { #expect(error.field == "name") }
+        do { _ = try Text.required("Quán A" + String(repeating: "\u{0300}\u{0301}", count: 3), field: "address", max: 300); Issue.record("accepted") }
+        catch { #expect(error.field == "address" && error.message.contains("marks")) }
+        // Vietnamese typed decomposed (two marks on a letter) is fine, and so are long names within the byte bound.
+        #expect(try PersonInput.name("Nguye\u{0302}\u{0303}n Thi\u{0323} Hoa") == "Nguyễn Thị Hoa")
+        #expect(try Text.required(String(repeating: "ệ", count: 100), field: "name", max: 100).count == 100)
+        #expect(throws: AppError.self) { try Text.required(String(repeating: "👨‍👩‍👧‍👦", count: 30), field: "x", max: 100) }
+        #expect(try Text.required(String(repeating: "😀", count: 25), field: "x", max: 100).count == 25)
     }
 }
 
