@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C libraries, found with pkg-config and installed from Debian packages.
@@ -31,6 +33,7 @@ let package = Package(
         .target(name: "TruyVetStore", dependencies: [
             "TruyVetCore",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ], resources: [.copy("Resources/vn-admin-units-2021.csv")]),
         // The HTTP application.
         .target(name: "TruyVetApp", dependencies: [
@@ -38,6 +41,8 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ], resources: [.copy("Resources/level-rules.json"), .copy("Resources/measures.json")]),
         .executableTarget(name: "truyvet", dependencies: [
             "TruyVetApp",

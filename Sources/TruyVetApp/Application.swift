@@ -7,6 +7,9 @@ import TruyVetCore
 public func buildApplication(_ app: TruyVet, logger: Logger = Logger(label: "truyvet")) -> some ApplicationProtocol {
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     let known = KnownRoutes()
+    AppMetrics.bootstrap()
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMiddleware(routes: known))
     let routes = Routes(app: app)
     routes.register(on: router)

@@ -36,6 +36,9 @@ final class CheckinFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private var readPending = false
     /// The device cookie of the check-in being collected.
     private var device: String?
+    /// The check-in being answered: its id and when it arrived (for the request log).
+    private var requestID = ""
+    private var started = ContinuousClock.now
 
     init(routes: Routes, logger: Logger) {
         self.routes = routes
@@ -86,6 +89,8 @@ final class CheckinFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func answer(body: ByteBuffer, tooLarge: Bool, context: ChannelHandlerContext) {
         let loop = context.eventLoop
+        requestID = RequestLogMiddleware<AppRequestContext>.newID()
+        started = .now
         let bound = NIOLoopBound((self, context), eventLoop: loop)
         let done: @Sendable (HTTPAnswer) -> Void = { answer in
             if loop.inEventLoop {
@@ -106,6 +111,13 @@ final class CheckinFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         var fields = answer.headers
         fields[.contentLength] = String(answer.body.readableBytes)
         SecurityHeaders.add(to: &fields)
+        fields[RequestLogMiddleware<AppRequestContext>.header] = requestID
+        var logger = self.logger
+        logger[metadataKey: "request"] = "\(requestID)"
+        RequestLogMiddleware<AppRequestContext>.log(logger, method: "POST", route: "/v1/checkins", status: Int(answer.status.code), started: started)
+        let elapsed = ContinuousClock.now - started
+        AppMetrics.fastPathRequest(status: Int(answer.status.code),
+                                   nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         if close { fields[.connection] = "close" }
         context.write(wrapOutboundOut(.head(HTTPResponse(status: answer.status, headerFields: fields))), promise: nil)
         context.write(wrapOutboundOut(.body(answer.body)), promise: nil)
@@ -135,6 +147,7 @@ final class CheckinFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard case .collecting = mode else { return context.fireErrorCaught(error) }
         mode = .answering(close: true)
+        requestID = RequestLogMiddleware<AppRequestContext>.newID()
         write(JSON.errorAnswer(JSON.protocolError(error)), context: context)
     }
 

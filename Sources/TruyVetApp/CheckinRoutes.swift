@@ -22,6 +22,7 @@ extension Routes {
     func limitAddress(_ client: String) throws {
         let now = app.config.clock()
         guard perAddress.allow(client, now: now) else {
+            AppMetrics.rateLimited("address")
             throw RateLimited(retryAfter: perAddress.retryAfter(now: now), message: "too many check-ins from this address; try again in a minute")
         }
     }
@@ -32,6 +33,7 @@ extension Routes {
         let now = app.config.clock()
         let key = device.map { "d:" + Base64URL.encode($0) } ?? "p:\(phone)|\(client)"
         guard perSender.allow(key, now: now) else {
+            AppMetrics.rateLimited("sender")
             throw RateLimited(retryAfter: perSender.retryAfter(now: now), message: "too many check-ins from this device or for this phone number in the last hour")
         }
     }
@@ -298,6 +300,7 @@ extension Routes {
     func invalidCode(_ request: Request, _ context: AppRequestContext) throws -> Response {
         let now = app.config.clock()
         guard invalidCodes.allow(clientKey(context), now: now) else {
+            AppMetrics.rateLimited("invalid_code")
             throw RateLimited(retryAfter: invalidCodes.retryAfter(now: now), message: "too many invalid check-in codes from this address")
         }
         return Page.invalidCode(wantsHTML: request.method == .post || Page.wantsHTML(request))

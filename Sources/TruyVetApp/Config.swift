@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TruyVetCore
 
 /// Settings from flags and environment variables (flags win). Every variable is documented in README.md.
@@ -47,6 +48,10 @@ public struct AppConfig: Sendable {
     public var headerTimeout: Double = 10
     public var bodyTimeout: Double = 60
     public var idleTimeout: Double = 60
+    /// `TRUYVET_METRICS_TOKEN`: a token that may read `GET /metrics` and nothing else (admins may too).
+    public var metricsToken: String?
+    /// `TRUYVET_LOG_LEVEL`: `info` (default: a line per request), or trace, debug, notice, warning, error, critical.
+    public var logLevel: Logger.Level = .info
     /// The time source of rate limits and burst detection (tests pin it).
     public var clock: @Sendable () -> Date = { Date() }
 
@@ -90,6 +95,16 @@ public struct AppConfig: Sendable {
         if let n = try number("TRUYVET_ONWARD_DAYS", 1...60) { c.overlap.onwardDays = Double(n) }
         if let n = try number("TRUYVET_QUARANTINE_DAYS", 1...60) { c.quarantineDays = n }
         if let n = try number("TRUYVET_RETENTION_DAYS", 0...3650) { c.retentionDays = n }
+        if let v = env["TRUYVET_METRICS_TOKEN"], !v.isEmpty {
+            guard v.count >= 24 else { throw .invalid("TRUYVET_METRICS_TOKEN", "TRUYVET_METRICS_TOKEN must be at least 24 characters") }
+            c.metricsToken = v
+        }
+        if let v = env["TRUYVET_LOG_LEVEL"], !v.isEmpty {
+            guard let level = Logger.Level(rawValue: v.lowercased()) else {
+                throw .invalid("TRUYVET_LOG_LEVEL", "TRUYVET_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got '\(v)'")
+            }
+            c.logLevel = level
+        }
         if let n = try number("TRUYVET_HEADER_TIMEOUT", 1...3600) { c.headerTimeout = Double(n) }
         if let n = try number("TRUYVET_BODY_TIMEOUT", 1...3600) { c.bodyTimeout = Double(n) }
         if let n = try number("TRUYVET_IDLE_TIMEOUT", 1...3600) { c.idleTimeout = Double(n) }

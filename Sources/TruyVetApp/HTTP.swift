@@ -177,20 +177,50 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+            let route = "unmatched"
             // The router found no route: another method may be allowed here.
             let allowed = routes.methods(at: request.uri.path)
             if allowed.isEmpty {
-                response = JSON.answer(for: error, logger: context.logger, path: request.uri.path).response
+                response = JSON.answer(for: error, logger: context.logger, path: route).response
             } else {
                 response = JSON.error(AppError(.methodNotAllowed, code: "method_not_allowed",
                                                message: "\(request.method.rawValue) is not allowed here; allowed: \(allowed.joined(separator: ", "))"))
                 response.headers[.allow] = allowed.joined(separator: ", ")
             }
         } catch {
-            response = JSON.answer(for: error, logger: context.logger, path: request.uri.path).response
+            response = JSON.answer(for: error, logger: context.logger, path: context.endpointPath ?? "unmatched").response
         }
         SecurityHeaders.add(to: &response.headers)
         return response
+    }
+}
+
+/// One structured line per request — request id (also answered as `X-Request-Id`), method, route pattern, status,
+/// milliseconds — and never a name, phone or ID number: the route is logged as its pattern (`/v1/people/:ref/…`),
+/// never the path typed, and no query string. Answers of 500 and above are logged at error level.
+struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var header: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
+
+    static func newID() -> String { String(UInt64.random(in: 0...UInt64.max), radix: 16) }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let id = Self.newID()
+        var context = context
+        context.logger[metadataKey: "request"] = "\(id)"
+        let started = ContinuousClock.now
+        var response = try await next(request, context)
+        response.headers[Self.header] = id
+        Self.log(context.logger, method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: Int(response.status.code),
+                 started: started)
+        return response
+    }
+
+    static func log(_ logger: Logger, method: String, route: String, status: Int, started: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - started
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        logger.log(level: status >= 500 ? .error : .info, "request", metadata: [
+            "method": "\(method)", "route": "\(route)", "status": "\(status)", "ms": "\(String(format: "%.1f", ms))",
+        ])
     }
 }
 
@@ -208,7 +238,8 @@ enum SecurityHeaders {
 }
 
 extension JSON {
-    /// The one mapping of errors to answers (the check-in fast path uses it too).
+    /// The one mapping of errors to answers (the check-in fast path uses it too). `path` is a route pattern, logged
+    /// with an unexpected error (never a path as typed: it may hold a phone number).
     static func answer(for error: any Error, logger: Logger, path: String) -> HTTPAnswer {
         switch error {
         case let error as AppError:
@@ -224,6 +255,7 @@ extension JSON {
         case let error as any HTTPResponseError:
             return JSON.errorAnswer(map(status: error.status, message: nil))
         default:
+            AppMetrics.storeError()
             logger.error("internal error", metadata: ["error": "\(String(reflecting: error))", "path": "\(path)"])
             var answer = JSON.errorAnswer(AppError(.unavailable, code: "internal_error", message: "the request failed on the server; it has been logged"))
             answer.status = .internalServerError

@@ -43,6 +43,7 @@ extension TruyVet {
         let (records, people) = try await store.purgeRecords(keysBefore: now.addingTimeInterval(-2 * 86400), devicesBefore: cutoff, flagsBefore: cutoff)
         report.records = records
         report.people += people
+        AppMetrics.purged(visits: report.visits, people: report.people, records: report.records)
         // What was deleted must not stay readable in the database's files either.
         if report.visits + report.people + report.records > 0 { try await store.eraseFreedSpace() }
         return report

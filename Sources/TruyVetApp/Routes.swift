@@ -22,6 +22,7 @@ struct Routes: Sendable {
     }
 
     func register(on router: Router<AppRequestContext>) {
+        router.get("/metrics") { request, _ in try await metrics(request) }
         router.get("/healthz") { _, _ in Response(status: .ok, headers: .contentType("text/plain"), body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
         router.get("/c/:token") { request, context in try await checkinPage(request, context) }
         router.post("/c/:token") { request, context in try await checkinForm(request, context) }

@@ -22,6 +22,7 @@ public struct TruyVet: Sendable {
     let lock: DataDirectoryLock?
 
     public init(store: any Store, keyring: SigningKeyring, dataKey: SymmetricKey, config: AppConfig, lock: DataDirectoryLock? = nil) throws {
+        AppMetrics.bootstrap()
         self.store = store
         self.lock = lock
         self.keyring = keyring

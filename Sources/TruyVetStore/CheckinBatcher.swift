@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Metrics
 import Synchronization
 import TruyVetCore
 
@@ -17,6 +18,9 @@ final class CheckinBatcher: Sendable {
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "truyvet.checkins")
     static let maxBatch = 4096
+    static let committed = Counter(label: "truyvet_checkins_committed_total")
+    static let batchSize = Recorder(label: "truyvet_checkin_batch_size", aggregate: true)
+    static let failed = Counter(label: "truyvet_store_errors_total", dimensions: [("operation", "checkin")])
 
     init(writer: any DatabaseWriter) {
         self.writer = writer
@@ -48,8 +52,11 @@ final class CheckinBatcher: Sendable {
             if batch.isEmpty { return }
             do {
                 let outcomes = try writer.write { db in try batch.map { try VisitSQL.checkin($0.0, db) } }
+                Self.batchSize.record(batch.count)
+                Self.committed.increment(by: outcomes.count)
                 for (item, outcome) in zip(batch, outcomes) { item.1(.success(outcome)) }
             } catch {
+                Self.failed.increment()
                 // Nothing of this transaction was committed, so nothing was acknowledged.
                 for item in batch { item.1(.failure(error)) }
             }

@@ -66,7 +66,7 @@ struct TruyVetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "truyvet",
         abstract: "QR check-in and contact tracing.",
-        subcommands: [Serve.self, Areas.self, VenueCommand.self, PosterCommand.self, Posters.self, TokenCommand.self, Keys.self, ImportCommand.self, Demo.self, LevelCommand.self, Purge.self])
+        subcommands: [Serve.self, Areas.self, VenueCommand.self, PosterCommand.self, Posters.self, TokenCommand.self, Keys.self, ImportCommand.self, Demo.self, LevelCommand.self, Purge.self, DecommissionCommand.self])
 }
 
 struct Serve: AsyncParsableCommand {
@@ -91,7 +91,7 @@ struct Serve: AsyncParsableCommand {
         }
         say("TruyVet listening on http://\(config.host):\(config.port) · QR codes point to \(config.resolvedPublicURL) · data in \(config.dataDir)")
         var logger = Logger(label: "truyvet")
-        logger.logLevel = .info
+        logger.logLevel = config.logLevel
         // Retention: at start, then every hour.
         let purger = Task {
             while !Task.isCancelled {
@@ -448,5 +448,25 @@ enum ProgressBar {
         let bar = String(repeating: "#", count: filled) + String(repeating: "·", count: width - filled)
         let line = String(format: "\r[%@] %3d%%  %d/%d rows", bar, Int(fraction * 100), done, total)
         FileHandle.standardError.write(Data(line.utf8))
+    }
+}
+
+struct DecommissionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decommission",
+        abstract: "Destroy all data for good: the database, its log and the keys are overwritten, then deleted (the server must be stopped).")
+    @OptionGroup var global: GlobalOptions
+    @ArgumentParser.Flag(help: "Required: yes, destroy everything in the data directory.") var confirm = false
+
+    func run() async throws {
+        do {
+            let config = try global.config()
+            guard confirm else {
+                throw AppError.invalid("confirm", "this destroys every visit, case and key in \(config.dataDir) and cannot be undone; run again with --confirm")
+            }
+            let removed = try Decommission.run(config: config)
+            for path in removed { say("overwritten and deleted: \(path)") }
+            say("decommissioned: \(removed.count) files removed from \(config.dataDir)")
+        } catch { throw fail(error) }
     }
 }

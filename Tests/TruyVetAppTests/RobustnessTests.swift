@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Logging
 import Testing
 import TruyVetApp
 import TruyVetCore
@@ -229,5 +230,115 @@ final class RawConnection: @unchecked Sendable {
             let a = try await c.call(.post, "/v1/areas/import", token: TestApp.adminToken, body: Array(areas.utf8)).json(Report.self)
             #expect(a.accepted == 1 && a.repaired.map(\.to) == ["01999", "058"])
         }
+    }
+}
+
+@Suite struct DataDirectoryLockTests {
+    @Test func aSecondWriterOfTheSameDataDirectoryIsRefusedNamingTheFirst() async throws {
+        var config = AppConfig()
+        config.dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("truyvet-\(UUID().uuidString)").path
+        let first = try await TruyVet.open(config: config, exclusive: true)
+        do {
+            _ = try await TruyVet.open(config: config, exclusive: true)
+            Issue.record("a second writer opened the data directory")
+        } catch let error as AppError {
+            #expect(error.code == "data_dir_in_use" && error.message.contains("PID \(getpid())"))
+        }
+        // Readers may open it beside the writer.
+        #expect(try await TruyVet.open(config: config).store.areaCount() == (try await first.store.areaCount()))
+        _ = first
+    }
+}
+
+/// Keeps every log line (message and metadata) in memory.
+final class CollectedLogs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+
+    var logger: Logger {
+        var logger = Logger(label: "test") { _ in Handler(logs: self) }
+        logger.logLevel = .info
+        return logger
+    }
+
+    struct Handler: LogHandler {
+        let logs: CollectedLogs
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .info
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+            let all = self.metadata.merging(metadata ?? [:]) { $1 }
+            logs.append("\(level) \(message) " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        }
+    }
+}
+
+@Suite struct RequestLogTests {
+    @Test(arguments: [false, true]) func oneLinePerRequestWithItsIdAndNoPersonalData(live: Bool) async throws {
+        let logs = CollectedLogs()
+        try await TestApp.make().run(live: live, logger: logs.logger) { c in
+            let tracer = try await c.token("tracer")
+            let reg = try await c.register()
+            let r = try await c.checkin(reg, name: "Nguyễn Thị Hoa", phone: "0926 986 255", extra: #", "idNumber": "001199012345""#)
+            let id = try #require(r.headers[HTTPField.Name("X-Request-Id")!])
+            _ = try await c.call(.put, "/v1/people/0926%20986%20255/quarantine", token: tracer, json: #"{"since": "2021-11-21"}"#)
+            _ = try await c.call(.get, "/v1/people/0926986255/nothing")
+            let lines = logs.all
+            let checkin = lines.filter { $0.contains("request=\(id)") }
+            #expect(checkin.count == 1 && checkin[0].contains("route=/v1/checkins") && checkin[0].contains("status=201"), "\(lines)")
+            #expect(lines.contains { $0.contains("route=/v1/people/") && $0.contains("quarantine") && $0.contains("status=200") }, "\(lines)")
+            for line in lines {
+                for secret in ["926986255", "926 986 255", "Nguyễn", "Hoa", "001199012345"] {
+                    #expect(!line.contains(secret), "\(line)")
+                }
+            }
+        }
+    }
+}
+
+@Suite struct MetricsTests {
+    @Test func prometheusFiguresForAdminsAndTheScraperOnly() async throws {
+        let scraper = "tv_metrics-scraper-token-000000000000"
+        try await TestApp.make { $0.metricsToken = scraper; $0.checkinRateLimit = 1; $0.clock = AbuseTests.pinned }.run(live: true) { c in
+            let reg = try await c.register()
+            #expect(try await c.checkin(reg, name: "An", phone: "0901000001").status == 201)
+            #expect(try await c.checkin(reg, name: "Bình", phone: "0901000002").status == 429)
+            #expect(try await c.call(.get, "/metrics").status == 401)
+            #expect(try await c.call(.get, "/metrics", token: reg.managementToken).status == 403)
+            let m = try await c.call(.get, "/metrics", token: scraper)
+            #expect(m.status == 200 && m.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+            for name in ["hb_requests", "http_server_request_duration", "truyvet_checkins_committed_total", "truyvet_checkin_batch_size",
+                         "truyvet_rate_limited_total"] {
+                #expect(m.text.contains(name), "\(name) missing")
+            }
+            #expect(m.text.contains(#"http_route="/v1/checkins""#) && m.text.contains(#"http_route="/v1/venues""#))
+            #expect(!m.text.contains("0901000001") && !m.text.contains("+84901"))
+            #expect(try await c.call(.get, "/metrics", token: TestApp.adminToken).status == 200)
+        }
+    }
+}
+
+@Suite struct DecommissionTests {
+    @Test func nothingReadableRemains() async throws {
+        let (app, config) = try await openInTemporaryDirectory()
+        let venue = try await app.registerVenue(VenueRegistration(name: "Quán", address: "x", areaCode: "01843", category: "restaurant",
+                                                                  contactPhone: "0912345678")).venue
+        _ = try await app.checkin(venue: venue, person: try PersonInput(name: "Nguyễn Thị Hoa", phone: "0901234567", idNumber: nil), source: .api)
+        let keys = try #require(FileManager.default.contents(atPath: KeyFile.path(dataDir: config.dataDir)))
+        let removed = try Decommission.run(config: config)
+        #expect(removed.contains { $0.hasSuffix("truyvet.sqlite") } && removed.contains { $0.hasSuffix("keys.json") })
+        let left = try FileManager.default.contentsOfDirectory(atPath: config.dataDir)
+        #expect(left.isEmpty, "\(left)")
+        #expect(!keys.isEmpty)
+        // A second decommission finds nothing to remove; with the server holding the directory it is refused.
+        #expect(try Decommission.run(config: config).count == 1, "only the lock file it made itself")
+        let running = try await TruyVet.open(config: config, exclusive: true)
+        #expect(throws: AppError.self) { try Decommission.run(config: config) }
+        _ = running
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import TruyVetApp
 import TruyVetCore
@@ -37,8 +38,8 @@ struct TestApp {
 
     /// `live`: through a real server on a loopback port (the channel pipeline, with the check-in fast path) instead of
     /// calling the router directly.
-    func run(live: Bool = false, _ requests: @escaping @Sendable (Client) async throws -> Void) async throws {
-        try await buildApplication(app).test(live ? .live : .router) { client in try await requests(Client(client: client)) }
+    func run(live: Bool = false, logger: Logger = Logger(label: "truyvet"), _ requests: @escaping @Sendable (Client) async throws -> Void) async throws {
+        try await buildApplication(app, logger: logger).test(live ? .live : .router) { client in try await requests(Client(client: client)) }
     }
 
     struct Client {
