@@ -85,18 +85,8 @@ import TruyVetCore
 @Suite struct CheckinFastPathTests {
     /// Sends `request` bytes on one connection and reads `count` answers (status line, headers, body by Content-Length).
     static func exchange(port: Int, _ request: String, answers count: Int) throws -> (answers: [(status: Int, headers: String, body: String)], closed: Bool) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw TestFailure("cannot connect to port \(port)") }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connection = try RawConnection(port: port)
+        let fd = connection.fd
         let bytes = Array(request.utf8)
         guard write(fd, bytes, bytes.count) == bytes.count else { throw TestFailure("short write") }
         var received: [UInt8] = []
