@@ -35,7 +35,8 @@ extension TruyVet {
         let sealed = seal(person)
         let door: Venue? = principal.role == .venue ? try await venue(principal.venueID ?? 0) : nil
         _ = try await store.addCard(codeHash: hash, person: sealed, at: now)
-        let receipt = try await door.asyncMap { try await checkin(venue: $0, person: sealed, now: now, source: .staff, device: hash) }
+        var receipt: Receipt?
+        if let door { receipt = try await checkin(venue: door, person: sealed, now: now, source: .staff, device: hash) }
         let pdf = try Poster.card(PersonalCard(holder: person.name, phoneHint: "••• " + person.phone.suffix(3), payload: code))
         return Card(code: code, pdf: pdf, receipt: receipt)
     }
@@ -61,9 +62,3 @@ extension TruyVet {
     }
 }
 
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
-    }
-}

@@ -121,8 +121,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             let request = pending.isEmpty ? nil : pending.removeFirst()
             servedOne = true
             if let request, !request.keepAlive {
-                context.writeAndFlush(data).whenComplete { _ in context.close(promise: nil) }
-                promise?.succeed()
+                context.writeAndFlush(data).whenComplete { result in
+                    promise?.completeWith(result)
+                    context.close(promise: nil)
+                }
                 return
             }
             context.write(data, promise: promise)
