@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         // C libraries, found with pkg-config and installed from Debian packages.
@@ -43,6 +45,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Configuration", package: "swift-configuration"),
+            .product(name: "SystemPackage", package: "swift-system"),
         ], resources: [.copy("Resources/level-rules.json"), .copy("Resources/measures.json")]),
         .executableTarget(name: "truyvet", dependencies: [
             "TruyVetApp",
@@ -58,6 +62,7 @@ let package = Package(
             "TruyVetApp", "TruyVetTestSupport",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Configuration", package: "swift-configuration"),
         ]),
     ]
 )

@@ -1,8 +1,11 @@
+import Configuration
 import Foundation
 import Logging
+import SystemPackage
 import TruyVetCore
 
-/// Settings from flags and environment variables (flags win). Every variable is documented in README.md.
+/// Settings from flags, environment variables and a config file, in that order of precedence (see `load`). Every
+/// setting is listed in `Setting` and documented in README.md.
 public struct AppConfig: Sendable {
     /// `TRUYVET_DATA_DIR`: database and keys. Default `./data`.
     public var dataDir: String = "./data"
@@ -57,60 +60,86 @@ public struct AppConfig: Sendable {
 
     public init() {}
 
+    /// Reads the settings: flags first, then `TRUYVET_…` environment variables, then the JSON config file that
+    /// `--config` or `TRUYVET_CONFIG` names (an object of setting keys, e.g. `{"port": 8080, "retentionDays": 21}`).
+    public static func load(flags: [Setting: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment,
+                            accessReporter: (any AccessReporter)? = nil) async throws -> AppConfig {
+        let values = Dictionary(uniqueKeysWithValues: flags.map { (AbsoluteConfigKey([$0.key.rawValue]), ConfigValue(.string($0.value), isSecret: $0.key.isSecret)) })
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(name: "flags", values: values),
+            EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "truyvet"),
+        ]
+        if let path = SettingsReader(ConfigReader(providers: providers)).text(.config) {
+            try Setting.checkFile(path)
+            do {
+                providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(path)))
+            } catch {
+                throw AppError.invalid(Setting.config.environmentName, "the config file \(path) cannot be read as JSON settings: \(error)")
+            }
+        }
+        return try AppConfig(SettingsReader(ConfigReader(providers: providers, accessReporter: accessReporter)))
+    }
+
+    /// The environment alone (benchmarks and tests).
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws(AppError) -> AppConfig {
+        try AppConfig(SettingsReader(ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: env).prefixKeys(with: "truyvet"))))
+    }
+
+    init(_ settings: SettingsReader) throws(AppError) {
         var c = AppConfig()
-        if let v = env["TRUYVET_DATA_DIR"], !v.isEmpty { c.dataDir = v }
-        if let v = env["TRUYVET_DATABASE_URL"], !v.isEmpty { c.databaseURL = v }
-        if let v = env["TRUYVET_HOST"], !v.isEmpty { c.host = v }
-        if let v = env["TRUYVET_PORT"], !v.isEmpty {
+        func text(_ s: Setting) -> String? { settings.text(s) }
+        func number(_ s: Setting, _ range: ClosedRange<Int>) throws(AppError) -> Int? {
+            guard let v = text(s) else { return nil }
+            guard let n = Int(v), range.contains(n) else {
+                throw .invalid(s.environmentName, "\(s.environmentName) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(v)'")
+            }
+            return n
+        }
+        if let v = text(.dataDir) { c.dataDir = v }
+        if let v = text(.databaseURL) { c.databaseURL = v }
+        if let v = text(.host) { c.host = v }
+        if let v = text(.port) {
             guard let p = Int(v), (1...65535).contains(p) else { throw .invalid("TRUYVET_PORT", "TRUYVET_PORT must be a port number 1–65535, got '\(v)'") }
             c.port = p
         }
-        if let v = env["TRUYVET_PUBLIC_URL"], !v.isEmpty { c.publicURL = v }
-        if let v = env["TRUYVET_ADMIN_TOKEN"], !v.isEmpty { c.adminToken = v }
-        if let v = env["TRUYVET_OPEN_REGISTRATION"], !v.isEmpty {
+        if let v = text(.publicURL) { c.publicURL = v }
+        if let v = text(.adminToken) { c.adminToken = v }
+        if let v = text(.openRegistration) {
             switch v.lowercased() {
             case "1", "true", "yes", "on": c.openRegistration = true
             case "0", "false", "no", "off": c.openRegistration = false
             default: throw .invalid("TRUYVET_OPEN_REGISTRATION", "TRUYVET_OPEN_REGISTRATION must be true or false, got '\(v)'")
             }
         }
-        if let v = env["TRUYVET_SIGNING_KEYS"], !v.isEmpty { c.signingKeys = v }
-        if let v = env["TRUYVET_DATA_KEY"], !v.isEmpty { c.dataKey = v }
-        if let v = env["TRUYVET_CHECKIN_RATE_LIMIT"], !v.isEmpty {
+        if let v = text(.signingKeys) { c.signingKeys = v }
+        if let v = text(.dataKey) { c.dataKey = v }
+        if let v = text(.checkinRateLimit) {
             guard let n = Int(v), n >= 0 else {
                 throw .invalid("TRUYVET_CHECKIN_RATE_LIMIT", "TRUYVET_CHECKIN_RATE_LIMIT must be a whole number ≥ 0 (0 = no limit), got '\(v)'")
             }
             c.checkinRateLimit = n
         }
-        func number(_ name: String, _ range: ClosedRange<Int>) throws(AppError) -> Int? {
-            guard let v = env[name], !v.isEmpty else { return nil }
-            guard let n = Int(v), range.contains(n) else {
-                throw .invalid(name, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(v)'")
-            }
-            return n
-        }
-        if let n = try number("TRUYVET_INFECTIOUS_DAYS_BEFORE", 0...30) { c.caseRules.daysBefore = n }
-        if let n = try number("TRUYVET_MIN_OVERLAP_MINUTES", 0...1440) { c.overlap.minOverlapMinutes = Double(n) }
-        if let n = try number("TRUYVET_ONWARD_DAYS", 1...60) { c.overlap.onwardDays = Double(n) }
-        if let n = try number("TRUYVET_QUARANTINE_DAYS", 1...60) { c.quarantineDays = n }
-        if let n = try number("TRUYVET_RETENTION_DAYS", 0...3650) { c.retentionDays = n }
-        if let v = env["TRUYVET_METRICS_TOKEN"], !v.isEmpty {
+        if let n = try number(.infectiousDaysBefore, 0...30) { c.caseRules.daysBefore = n }
+        if let n = try number(.minOverlapMinutes, 0...1440) { c.overlap.minOverlapMinutes = Double(n) }
+        if let n = try number(.onwardDays, 1...60) { c.overlap.onwardDays = Double(n) }
+        if let n = try number(.quarantineDays, 1...60) { c.quarantineDays = n }
+        if let n = try number(.retentionDays, 0...3650) { c.retentionDays = n }
+        if let v = text(.metricsToken) {
             guard v.count >= 24 else { throw .invalid("TRUYVET_METRICS_TOKEN", "TRUYVET_METRICS_TOKEN must be at least 24 characters") }
             c.metricsToken = v
         }
-        if let v = env["TRUYVET_LOG_LEVEL"], !v.isEmpty {
+        if let v = text(.logLevel) {
             guard let level = Logger.Level(rawValue: v.lowercased()) else {
                 throw .invalid("TRUYVET_LOG_LEVEL", "TRUYVET_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got '\(v)'")
             }
             c.logLevel = level
         }
-        if let n = try number("TRUYVET_HEADER_TIMEOUT", 1...3600) { c.headerTimeout = Double(n) }
-        if let n = try number("TRUYVET_BODY_TIMEOUT", 1...3600) { c.bodyTimeout = Double(n) }
-        if let n = try number("TRUYVET_IDLE_TIMEOUT", 1...3600) { c.idleTimeout = Double(n) }
-        if let v = env["TRUYVET_LEVEL_RULES"], !v.isEmpty { c.levelRulesFile = v }
-        if let v = env["TRUYVET_MEASURES"], !v.isEmpty { c.measuresFile = v }
-        if let v = env["TRUYVET_LEVEL_RULES_PROVINCES"], !v.isEmpty {
+        if let n = try number(.headerTimeout, 1...3600) { c.headerTimeout = Double(n) }
+        if let n = try number(.bodyTimeout, 1...3600) { c.bodyTimeout = Double(n) }
+        if let n = try number(.idleTimeout, 1...3600) { c.idleTimeout = Double(n) }
+        if let v = text(.levelRules) { c.levelRulesFile = v }
+        if let v = text(.measures) { c.measuresFile = v }
+        if let v = text(.levelRulesProvinces) {
             for item in v.split(separator: ",") {
                 let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
                 guard parts.count == 2, parts[0].count == 2, parts[0].allSatisfy(\.isNumber) else {
@@ -119,10 +148,11 @@ public struct AppConfig: Sendable {
                 c.provinceLevelRules[parts[0]] = parts[1]
             }
         }
-        if let v = env["TRUYVET_MIN_OVERLAP_BY_CATEGORY"] {
+        // Set but empty means "no category has its own minimum", so this one reads empty values too.
+        if let v = settings.text(.minOverlapByCategory, allowEmpty: true) {
             c.overlap.minOverlapByCategory = try Self.categoryMinutes(v, field: "TRUYVET_MIN_OVERLAP_BY_CATEGORY")
         }
-        return c
+        self = c
     }
 
     /// The level rule book: the bundled default (or `levelRulesFile`), with per-province replacements.
@@ -187,5 +217,58 @@ public struct AppConfig: Sendable {
             throw .invalid("TRUYVET_DATABASE_URL", "TRUYVET_DATABASE_URL must be a file path, sqlite:///path or postgres://…")
         }
         return url
+    }
+}
+
+/// Every setting the server reads. Its key in a config file is the raw value; in the environment it is `TRUYVET_`
+/// and the key in upper snake case (`retentionDays` → `TRUYVET_RETENTION_DAYS`).
+public enum Setting: String, CaseIterable, Sendable {
+    case config, dataDir, databaseURL, host, port, publicURL, adminToken, openRegistration, signingKeys, dataKey
+    case checkinRateLimit, infectiousDaysBefore, minOverlapMinutes, minOverlapByCategory, onwardDays, quarantineDays
+    case headerTimeout, bodyTimeout, idleTimeout, logLevel, metricsToken, retentionDays, levelRules, levelRulesProvinces, measures
+
+    public var environmentName: String {
+        var out = "TRUYVET_"
+        var previousLower = false
+        for ch in rawValue {
+            if ch.isUppercase && previousLower { out += "_" }
+            out += ch.uppercased()
+            previousLower = ch.isLowercase
+        }
+        return out
+    }
+
+    /// Never written to logs or access reports.
+    var isSecret: Bool { [.adminToken, .signingKeys, .dataKey, .metricsToken].contains(self) }
+
+    /// A config file must be a JSON object whose keys are all settings: a misspelt key is an error, not silently ignored.
+    static func checkFile(_ path: String) throws(AppError) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .invalid(Setting.config.environmentName, "cannot read the config file \(path)")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw .invalid(Setting.config.environmentName, "the config file \(path) must hold one JSON object, e.g. {\"port\": 8080}")
+        }
+        let known = Set(Setting.allCases.map(\.rawValue)).subtracting([Setting.config.rawValue])
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw .invalid(Setting.config.environmentName, "the config file \(path) has an unknown setting '\(unknown)'; the settings are \(known.sorted().joined(separator: ", "))")
+        }
+    }
+}
+
+/// Reads one setting as text whatever its type in the source (a config file may hold `8080` or `true`).
+struct SettingsReader {
+    let reader: ConfigReader
+    init(_ reader: ConfigReader) { self.reader = reader }
+
+    func text(_ setting: Setting, allowEmpty: Bool = false) -> String? {
+        let key = ConfigKey(setting.rawValue)
+        let secret = setting.isSecret
+        let value = reader.string(forKey: key, isSecret: secret)
+            ?? reader.int(forKey: key, isSecret: secret).map(String.init)
+            ?? reader.double(forKey: key, isSecret: secret).map { String($0) }
+            ?? reader.bool(forKey: key, isSecret: secret).map(String.init)
+        guard let value, allowEmpty || !value.isEmpty else { return nil }
+        return value
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 import TruyVetCore
 
 /// The keys file in the data directory (`keys.json`, mode 0600), created on first start.
@@ -123,5 +124,39 @@ public enum KeyFile {
     public static func list(dataDir: String) throws -> (current: UInt8, ids: [UInt8]) {
         let contents = try loadOrCreate(dataDir: dataDir)
         return (contents.currentSigningKey, contents.signingKeys.keys.compactMap(UInt8.init).sorted())
+    }
+}
+
+/// Live key changes: `truyvet keys rotate|retire` writes the keys file, then sends the running server SIGHUP, and the
+/// server reads its keys again without a restart (existing connections and caches of venues are kept).
+public enum KeyReload {
+    /// Starts listening for SIGHUP; keep the returned source for as long as the server runs.
+    public static func onHangup(_ app: TruyVet, logger: Logger) -> any DispatchSourceSignal {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler {
+            do {
+                let keyring = try app.reloadSigningKeys()
+                logger.notice("signing keys reloaded: key \(keyring.currentID) signs new posters; \(keyring.keys.count) key(s) verify")
+            } catch {
+                logger.error("signing keys not reloaded, the previous keys stay in use: \(error)")
+            }
+        }
+        source.resume()
+        return source
+    }
+
+    /// Tells the server holding `dataDir` (if one does) to reload its keys. Returns its PID, or nil when no server runs.
+    public static func signalServer(dataDir: String) throws -> pid_t? {
+        guard let holder = DataDirectoryLock.holder(dataDir: dataDir) else { return nil }
+        guard holder.serving else {
+            throw AppError(.conflict, code: "data_dir_in_use",
+                           message: "the keys were written, but another TruyVet command (PID \(holder.pid)) holds the data directory; start or restart the server once it ends")
+        }
+        guard kill(holder.pid, SIGHUP) == 0 else {
+            throw AppError(.unavailable, code: "signal_failed",
+                           message: "the keys were written, but the server (PID \(holder.pid)) could not be told: \(String(cString: strerror(errno))); restart it to apply them")
+        }
+        return holder.pid
     }
 }

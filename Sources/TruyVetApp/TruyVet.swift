@@ -8,8 +8,10 @@ import TruyVetStore
 /// The product's operations, shared by the HTTP API and the command line.
 public struct TruyVet: Sendable {
     public let store: any Store
-    public let keyring: SigningKeyring
-    let posters: PosterVerifier
+    /// The poster signing keys; `reloadSigningKeys()` swaps them while the server runs.
+    private let signing: PosterSigning
+    public var keyring: SigningKeyring { signing.verifier.keyring }
+    var posters: PosterVerifier { signing.verifier }
     public let config: AppConfig
     public let cipher: PersonalDataCipher
     /// The epidemic-level rule sets and the measures table (bundled defaults, or the files configuration names).
@@ -25,8 +27,7 @@ public struct TruyVet: Sendable {
         AppMetrics.bootstrap()
         self.store = store
         self.lock = lock
-        self.keyring = keyring
-        self.posters = PosterVerifier(keyring: keyring)
+        self.signing = PosterSigning(keyring: keyring)
         self.config = config
         self.cipher = PersonalDataCipher(dataKey: dataKey)
         self.adminTokenHash = config.adminToken.map(BearerToken.hash)
@@ -37,12 +38,12 @@ public struct TruyVet: Sendable {
     /// Opens the data directory: database (migrated), keys, and the bundled areas on first start. `exclusive`: take the
     /// data directory's lock first (the server and every command that writes); a second such process gets a clear
     /// error naming the first one's PID.
-    public static func open(config: AppConfig, exclusive: Bool = false) async throws -> TruyVet {
+    public static func open(config: AppConfig, exclusive: Bool = false, serving: Bool = false) async throws -> TruyVet {
         // Every file the server writes (database, its log, keys) is for its owner only, whatever the directory's mode.
         umask(0o077)
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        let lock = exclusive ? try DataDirectoryLock(dataDir: config.dataDir) : nil
+        let lock = exclusive || serving ? try DataDirectoryLock(dataDir: config.dataDir, serving: serving) : nil
         let database = try AppDatabase.open(path: try config.sqlitePath())
         let app = try TruyVet(store: SQLiteStore(database), keyring: try KeyFile.signingKeyring(config: config),
                           dataKey: try KeyFile.dataKey(config: config), config: config, lock: lock)
@@ -134,6 +135,16 @@ public struct TruyVet: Sendable {
             if venue.shortCode == code && venue.posterGeneration != before.posterGeneration { return venue }
         }
         throw AppError(.unavailable, code: "id_exhausted", message: "could not draw a new short code; try again")
+    }
+
+    /// Reads the signing keys again (after `truyvet keys rotate|retire`): new posters use the current key at once, and
+    /// posters signed with a retired key stop verifying. Keys given in `TRUYVET_SIGNING_KEYS` are fixed for the
+    /// process's life, so then nothing changes. On an unreadable keys file the old keys stay and the error is thrown.
+    @discardableResult
+    public func reloadSigningKeys() throws -> SigningKeyring {
+        let keyring = try KeyFile.signingKeyring(config: config)
+        signing.replace(keyring)
+        return keyring
     }
 
     /// `{public URL}/c/{token}`: what the poster's QR code holds.
@@ -297,7 +308,23 @@ public final class DataDirectoryLock: Sendable {
     private let fd: Int32
     public let path: String
 
-    public init(dataDir: String) throws {
+    /// The process holding the data directory's lock now, and whether it is a server; nil when none does.
+    public static func holder(dataDir: String) -> (pid: pid_t, serving: Bool)? {
+        let path = (dataDir as NSString).appendingPathComponent("truyvet.lock")
+        let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 { flock(fd, LOCK_UN); return nil }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = pread(fd, &buffer, buffer.count, 0)
+        guard n > 0 else { return nil }
+        let words = String(decoding: buffer[0..<n], as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        guard let first = words.first, let pid = pid_t(first), pid > 0 else { return nil }
+        return (pid, words.dropFirst().first == "serve")
+    }
+
+    /// `serving`: recorded beside the PID, so `truyvet keys` knows it may signal this process to reload its keys.
+    public init(dataDir: String, serving: Bool = false) throws {
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         path = (dataDir as NSString).appendingPathComponent("truyvet.lock")
         fd = Foundation.open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
@@ -307,13 +334,13 @@ public final class DataDirectoryLock: Sendable {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             var buffer = [UInt8](repeating: 0, count: 32)
             let n = pread(fd, &buffer, buffer.count, 0)
-            let holder = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "unknown"
+            let holder = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).split(whereSeparator: \.isWhitespace).first.map(String.init) ?? "unknown" : "unknown"
             close(fd)
             throw AppError(.conflict, code: "data_dir_in_use",
                            message: "the data directory \(dataDir) is in use by another TruyVet process (PID \(holder)); stop it first, or use the HTTP API while it runs",
                            field: "data-dir")
         }
-        let pid = Array("\(getpid())\n".utf8)
+        let pid = Array("\(getpid())\(serving ? " serve" : "")\n".utf8)
         _ = ftruncate(fd, 0)
         _ = pwrite(fd, pid, pid.count, 0)
     }
@@ -322,4 +349,15 @@ public final class DataDirectoryLock: Sendable {
         flock(fd, LOCK_UN)
         close(fd)
     }
+}
+
+/// The current poster verifier (keys and its cache of verified tokens), replaced whole when the keys change.
+final class PosterSigning: Sendable {
+    private let current: Mutex<PosterVerifier>
+
+    init(keyring: SigningKeyring) { current = Mutex(PosterVerifier(keyring: keyring)) }
+
+    var verifier: PosterVerifier { current.withLock { $0 } }
+
+    func replace(_ keyring: SigningKeyring) { current.withLock { $0 = PosterVerifier(keyring: keyring) } }
 }

@@ -12,20 +12,23 @@ struct GlobalOptions: ParsableArguments {
     var databaseURL: String?
     @Option(help: "Base URL printed in QR codes (env TRUYVET_PUBLIC_URL, default http://HOST:PORT).")
     var publicURL: String?
+    @Option(help: "A JSON file of settings, below flags and environment variables (env TRUYVET_CONFIG).")
+    var config: String?
 
-    func config() throws -> AppConfig {
-        var c = try AppConfig.fromEnvironment()
-        if let dataDir { c.dataDir = dataDir }
-        if let databaseURL { c.databaseURL = databaseURL }
-        if let publicURL { c.publicURL = publicURL }
-        return c
+    /// Flags, then the environment, then the config file.
+    func settings(_ more: [Setting: String?] = [:]) async throws -> AppConfig {
+        var flags: [Setting: String] = [:]
+        for (setting, value) in more.merging([.dataDir: dataDir, .databaseURL: databaseURL, .publicURL: publicURL, .config: config], uniquingKeysWith: { a, _ in a }) {
+            if let value { flags[setting] = value }
+        }
+        return try await AppConfig.load(flags: flags)
     }
 
     /// For commands that only read: beside a running server.
-    func open() async throws -> TruyVet { try await TruyVet.open(config: try config()) }
+    func open() async throws -> TruyVet { try await TruyVet.open(config: try await settings()) }
 
     /// For commands that write: with the data directory's lock, so never beside a running server.
-    func openForWriting() async throws -> TruyVet { try await TruyVet.open(config: try config(), exclusive: true) }
+    func openForWriting() async throws -> TruyVet { try await TruyVet.open(config: try await settings(), exclusive: true) }
 }
 
 /// Posters hold the public URL for good: one printed for a loopback address opens nothing on a visitor's phone.
@@ -76,11 +79,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port (env TRUYVET_PORT, default 8080).") var port: Int?
 
     func run() async throws {
-        var config = try global.config()
-        if let host { config.host = host }
-        if let port { config.port = port }
-        let app: TruyVet
-        do { app = try await TruyVet.open(config: config, exclusive: true) } catch { throw fail(error) }
+        let app: TruyVet, config: AppConfig
+        do {
+            config = try await global.settings([.host: host, .port: port.map(String.init)])
+            app = try await TruyVet.open(config: config, serving: true)
+        } catch { throw fail(error) }
         if let token = try await app.bootstrapAdminToken() {
             say("""
                 ──────────────────────────────────────────────────────────────
@@ -107,6 +110,8 @@ struct Serve: AsyncParsableCommand {
             }
         }
         defer { purger.cancel() }
+        let hangup = KeyReload.onHangup(app, logger: logger)
+        defer { hangup.cancel() }
         try await buildApplication(app, logger: logger).runService()
     }
 }
@@ -196,7 +201,7 @@ struct PosterCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             guard let f = TruyVet.PosterFormat(rawValue: format.lowercased()) else { throw AppError.invalid("format", "format must be pdf, png or svg") }
-            try url.check(try global.config())
+            try url.check(try await global.settings())
             let app = try await global.open()
             try write(try await app.poster(try await app.venue(venue), format: f, scale: scale), to: out)
             print("wrote \(out)")
@@ -213,7 +218,7 @@ struct Posters: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            try url.check(try global.config())
+            try url.check(try await global.settings())
             let (pdf, count) = try await global.open().posters(area: area)
             try write(pdf, to: out)
             print("wrote \(count) posters to \(out)")
@@ -279,25 +284,40 @@ struct Keys: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list")
         @OptionGroup var global: GlobalOptions
         func run() async throws {
-            let (current, ids) = try KeyFile.list(dataDir: try global.config().dataDir)
+            let (current, ids) = try KeyFile.list(dataDir: try await global.settings().dataDir)
             for id in ids { print(id == current ? "\(id) (signs new posters)" : "\(id)") }
         }
     }
 
     struct Rotate: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add a key for new posters; existing posters keep verifying. Restart the server to apply.")
+        static let configuration = CommandConfiguration(abstract: "Add a key for new posters; existing posters keep verifying. A running server applies it at once.")
         @OptionGroup var global: GlobalOptions
         func run() async throws {
-            do { print("key \(try KeyFile.rotate(dataDir: try global.config().dataDir)) now signs new posters") } catch { throw fail(error) }
+            do {
+                let dataDir = try await global.settings().dataDir
+                say("key \(try KeyFile.rotate(dataDir: dataDir)) now signs new posters")
+                try Keys.tellServer(dataDir: dataDir)
+            } catch { throw fail(error) }
         }
     }
 
     struct Retire: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove a key: posters signed with it stop verifying. Restart the server to apply.")
+        static let configuration = CommandConfiguration(abstract: "Remove a key: posters signed with it stop verifying. A running server applies it at once.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: UInt8
         func run() async throws {
-            do { try KeyFile.retire(id: id, dataDir: try global.config().dataDir); print("key \(id) retired") } catch { throw fail(error) }
+            do {
+                let dataDir = try await global.settings().dataDir
+                try KeyFile.retire(id: id, dataDir: dataDir)
+                say("key \(id) retired")
+                try Keys.tellServer(dataDir: dataDir)
+            } catch { throw fail(error) }
+        }
+    }
+
+    static func tellServer(dataDir: String) throws {
+        if let pid = try KeyReload.signalServer(dataDir: dataDir) {
+            say("the running server (PID \(pid)) was told to reload its keys")
         }
     }
 }
@@ -373,7 +393,7 @@ struct Purge: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            var config = try global.config()
+            var config = try await global.settings()
             if let days {
                 guard (0...3650).contains(days) else { throw AppError.invalid("days", "--days must be from 0 to 3650") }
                 config.retentionDays = days
@@ -460,7 +480,7 @@ struct DecommissionCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let config = try global.config()
+            let config = try await global.settings()
             guard confirm else {
                 throw AppError.invalid("confirm", "this destroys every visit, case and key in \(config.dataDir) and cannot be undone; run again with --confirm")
             }
