@@ -47,7 +47,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "SystemPackage", package: "swift-system"),
-        ], resources: [.copy("Resources/level-rules.json"), .copy("Resources/measures.json")]),
+        ], resources: [.copy("Resources/level-rules.json"), .copy("Resources/measures.json"), .copy("Resources/openapi.json")]),
         .executableTarget(name: "truyvet", dependencies: [
             "TruyVetApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

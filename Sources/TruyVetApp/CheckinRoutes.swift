@@ -299,11 +299,14 @@ extension Routes {
     /// one address gets, so codes cannot be enumerated.
     func invalidCode(_ request: Request, _ context: AppRequestContext) throws -> Response {
         let now = app.config.clock()
+        let html = request.method == .post || Page.wantsHTML(request)
         guard invalidCodes.allow(clientKey(context), now: now) else {
             AppMetrics.rateLimited("invalid_code")
-            throw RateLimited(retryAfter: invalidCodes.retryAfter(now: now), message: "too many invalid check-in codes from this address")
+            let limited = RateLimited(retryAfter: invalidCodes.retryAfter(now: now), message: "too many invalid check-in codes from this address")
+            guard html else { throw limited }
+            return Page.tooManyRequests(limited)
         }
-        return Page.invalidCode(wantsHTML: request.method == .post || Page.wantsHTML(request))
+        return Page.invalidCode(wantsHTML: html)
     }
 
     func checkinForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {

@@ -55,6 +55,17 @@ enum Page {
             """, status: .notFound)
     }
 
+    /// A browser's 429: a page saying when to try again, with `Retry-After`.
+    static func tooManyRequests(_ limited: RateLimited) -> Response {
+        var page = html("Thử lại sau", """
+            <h1>Quá nhiều lần thử</h1>
+            <p>Có quá nhiều yêu cầu từ thiết bị hoặc mạng này. Hãy thử lại sau \(limited.retryAfter) giây.</p>
+            <p class="muted">Too many requests from this device or network. Try again in \(limited.retryAfter) seconds.</p>
+            """, status: .tooManyRequests)
+        page.headers[.retryAfter] = String(limited.retryAfter)
+        return page
+    }
+
     struct VenueSummary: Encodable {
         let id: Int64, name: String, address: String, area: String, category: String
     }

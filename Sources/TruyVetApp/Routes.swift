@@ -23,6 +23,7 @@ struct Routes: Sendable {
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/metrics") { request, _ in try await metrics(request) }
+        router.get("/openapi.json") { _, _ in OpenAPIDocument.response() }
         router.get("/healthz") { _, _ in Response(status: .ok, headers: .contentType("text/plain"), body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
         router.get("/c/:token") { request, context in try await checkinPage(request, context) }
         router.post("/c/:token") { request, context in try await checkinForm(request, context) }
@@ -237,6 +238,21 @@ struct Routes: Sendable {
             createdAt: venue.createdAt, checkinUrl: app.checkinURL(venue),
             links: Links(venue: self_, posterPdf: "\(self_)/poster.pdf", posterPng: "\(self_)/poster.png",
                          posterSvg: "\(self_)/poster.svg", rotatePoster: "\(self_)/poster/rotate"))
+    }
+}
+
+/// The API's contract (OpenAPI 3.1), kept by hand beside the routes: a test checks that both list the same operations.
+enum OpenAPIDocument {
+    static let bytes: [UInt8] = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"), let data = try? Data(contentsOf: url) else {
+            fatalError("openapi.json is missing from the bundle")
+        }
+        return [UInt8](data)
+    }()
+
+    static func response() -> Response {
+        Response(status: .ok, headers: [.contentType: HTTPAnswer.jsonType, .cacheControl: "public, max-age=3600"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
 

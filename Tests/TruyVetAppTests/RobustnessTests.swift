@@ -187,6 +187,10 @@ final class RawConnection: @unchecked Sendable {
             for i in 0..<20 { #expect(try await c.call(.post, "/c/guess\(i)", body: Array("name=An&phone=0912345678".utf8)).status == 404) }
             let r = try await c.call(.post, "/c/guess-more", body: Array("name=An&phone=0912345678".utf8))
             #expect(r.status == 429 && r.headers[.retryAfter] != nil)
+            // A person at the form gets a page saying when to try again, not JSON; an API client still gets JSON.
+            #expect(r.headers[.contentType]?.hasPrefix("text/html") == true && r.text.contains("<html"))
+            let api = try await c.call(.get, "/c/guess-again", accept: "application/json")
+            #expect(api.status == 429 && api.error?.error == "rate_limited" && api.headers[.retryAfter] != nil)
             let reg = try await c.register()
             for i in 0..<2 { _ = try await c.call(.post, reg.checkinPath, body: Array("name=An&phone=091234567\(i)".utf8)) }
             let page = try await c.call(.post, reg.checkinPath, body: Array("name=An&phone=0912345679".utf8))
