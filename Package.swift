@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         // C libraries, found with pkg-config and installed from Debian packages.
@@ -47,7 +49,10 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "SystemPackage", package: "swift-system"),
-        ], resources: [.copy("Resources/level-rules.json"), .copy("Resources/measures.json"), .copy("Resources/openapi.json")]),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+        ], resources: [.copy("Resources/level-rules.json"), .copy("Resources/measures.json"), .copy("Resources/openapi.json"),
+                       .copy("Resources/templates"), .copy("Resources/style.css")]),
         .executableTarget(name: "truyvet", dependencies: [
             "TruyVetApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -51,6 +51,12 @@ public struct AppConfig: Sendable {
     public var headerTimeout: Double = 10
     public var bodyTimeout: Double = 60
     public var idleTimeout: Double = 60
+    /// Console sessions: `TRUYVET_SESSION_IDLE_MINUTES` (30) without a request signs the session out;
+    /// `TRUYVET_SESSION_HOURS` (12) after sign-in it ends whatever happens.
+    public var sessionIdleMinutes = 30
+    public var sessionHours = 12
+    /// bcrypt's cost for staff passwords (12: a quarter of a second here); tests lower it.
+    public var passwordCost = 12
     /// `TRUYVET_METRICS_TOKEN`: a token that may read `GET /metrics` and nothing else (admins may too).
     public var metricsToken: String?
     /// `TRUYVET_LOG_LEVEL`: `info` (default: a line per request), or trace, debug, notice, warning, error, critical.
@@ -124,6 +130,8 @@ public struct AppConfig: Sendable {
         if let n = try number(.onwardDays, 1...60) { c.overlap.onwardDays = Double(n) }
         if let n = try number(.quarantineDays, 1...60) { c.quarantineDays = n }
         if let n = try number(.retentionDays, 0...3650) { c.retentionDays = n }
+        if let n = try number(.sessionIdleMinutes, 1...1440) { c.sessionIdleMinutes = n }
+        if let n = try number(.sessionHours, 1...168) { c.sessionHours = n }
         if let v = text(.metricsToken) {
             guard v.count >= 24 else { throw .invalid("TRUYVET_METRICS_TOKEN", "TRUYVET_METRICS_TOKEN must be at least 24 characters") }
             c.metricsToken = v
@@ -226,6 +234,7 @@ public enum Setting: String, CaseIterable, Sendable {
     case config, dataDir, databaseURL, host, port, publicURL, adminToken, openRegistration, signingKeys, dataKey
     case checkinRateLimit, infectiousDaysBefore, minOverlapMinutes, minOverlapByCategory, onwardDays, quarantineDays
     case headerTimeout, bodyTimeout, idleTimeout, logLevel, metricsToken, retentionDays, levelRules, levelRulesProvinces, measures
+    case sessionIdleMinutes, sessionHours
 
     public var environmentName: String {
         var out = "TRUYVET_"

@@ -227,7 +227,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
 /// What every answer says to browsers: run no script and load nothing from elsewhere, never be framed, keep the
 /// declared content type, and send no referrer (receipt URLs carry a secret).
 enum SecurityHeaders {
-    static let contentSecurityPolicy = "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    static let contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
     static func add(to headers: inout HTTPFields) {
         headers[.contentSecurityPolicy] = contentSecurityPolicy

@@ -31,6 +31,13 @@ final class RateLimiter: Sendable {
         }
     }
 
+    /// True when the key has used up its limit in this window (without counting an event).
+    func exhausted(_ key: String, now: Date) -> Bool {
+        guard limit > 0 else { return false }
+        let current = Int64(now.timeIntervalSince1970 / window)
+        return state.withLock { s in s.window == current && s.counts[key, default: 0] >= limit }
+    }
+
     /// Seconds until the current window ends (for Retry-After).
     func retryAfter(now: Date) -> Int {
         let t = now.timeIntervalSince1970

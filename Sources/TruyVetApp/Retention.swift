@@ -27,6 +27,7 @@ extension TruyVet {
     /// kept. It works in small transactions and rests twice as long as each took (`pause` at least), so it takes at most a third of the one
     /// writer that check-ins need, and a check-in never waits behind more than one small transaction.
     public func purge(now: Date = Date(), chunk: Int = 200, pause: Duration = .milliseconds(20)) async throws -> PurgeReport {
+        _ = try await purgeSessions(now: now)  // expired console sessions go whatever the retention
         var report = PurgeReport(days: try await retentionDays())
         guard report.days > 0 else { return report }
         let cutoff = now.addingTimeInterval(-Double(report.days) * 86400)

@@ -60,6 +60,7 @@ struct Routes: Sendable {
         v1.post("venues/:id/scan") { request, context in try await scanCard(request, context) }
         registerCaseRoutes(on: v1)
         registerLevelRoutes(on: v1)
+        registerConsoleRoutes(on: router)
     }
 
     // MARK: Auth
@@ -69,9 +70,14 @@ struct Routes: Sendable {
         return principal
     }
 
-    /// nil without an Authorization header; 401 for a malformed or unknown token.
+    /// The caller: a bearer token, or, for reading (GET and HEAD) only, a console session's cookie, so that a signed-in
+    /// browser can open the poster PDF or the log CSV. Nil when neither is given; 401 for a malformed or unknown token.
+    /// (A console form that changes something checks the session's CSRF token itself: `ConsoleRoutes.signedIn`.)
     func optionalPrincipal(_ request: Request) async throws -> Principal? {
-        guard let header = request.headers[.authorization] else { return nil }
+        guard let header = request.headers[.authorization] else {
+            guard request.method == .get || request.method == .head else { return nil }
+            return try await session(request)?.principal
+        }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer",
               let principal = try await app.authenticate(bearer: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
@@ -101,12 +107,8 @@ struct Routes: Sendable {
 
     func registerVenue(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let caller = try await optionalPrincipal(request)
-        if !app.config.openRegistration {
-            guard let caller else { throw AppError.unauthorized }
-            try caller.require(.admin)
-        }
         let registration = try await JSON.decode(VenueRegistration.self, from: request, context: context)
-        let registered = try await app.registerVenue(registration)
+        let registered = try await app.registerVenue(registration, by: caller)
         let venue = try await venueJSON(registered.venue)
         return try JSON.response(RegisteredJSON(venue: venue, managementToken: registered.managementToken), status: .created,
                                  headers: [.location: venue.links.venue])

@@ -20,6 +20,8 @@ public struct TruyVet: Sendable {
     private let adminTokenHash: [UInt8]?
     /// When each token's use was last written (at most once a minute per token).
     private let tokenUse = TokenUse()
+    /// Wrong management keys per client address (see `signIn`).
+    let signInLimiter = RateLimiter(limit: TruyVet.signInFailures, window: TruyVet.signInWindow)
     /// Held while this process may write the data directory (see `open(config:exclusive:)`).
     let lock: DataDirectoryLock?
 
@@ -92,7 +94,12 @@ public struct TruyVet: Sendable {
         public let managementToken: String
     }
 
-    public func registerVenue(_ registration: VenueRegistration) async throws -> Registered {
+    /// Registers a venue. Anyone may when registration is open (`openRegistration`); otherwise admins only.
+    public func registerVenue(_ registration: VenueRegistration, by caller: Principal? = nil) async throws -> Registered {
+        if !config.openRegistration {
+            guard let caller else { throw AppError.unauthorized }
+            try caller.require(.admin)
+        }
         let valid = try registration.validated()
         let path = try await areaPath(valid.areaCode)
         guard let commune = path.first, commune.level == .commune, path.count == 3 else {

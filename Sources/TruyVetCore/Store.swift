@@ -50,6 +50,32 @@ public protocol Store: Sendable {
     func revokeToken(id: Int64, at: Date) async throws -> Bool
     func touchToken(id: Int64, at: Date) async throws
 
+    // Console sessions (only hashes of the cookies are stored)
+    /// A session of a token (a venue's management key) or of a staff account: exactly one of the two.
+    func insertSession(hash: [UInt8], tokenID: Int64?, accountID: Int64?, csrf: String, at: Date) async throws
+    /// The session and the principal of the token or account it signed in with; nil when unknown, when that token was
+    /// revoked or that account disabled.
+    func session(hash: [UInt8]) async throws -> (session: SessionRecord, principal: Principal)?
+    func touchSession(hash: [UInt8], at: Date) async throws
+    func deleteSession(hash: [UInt8]) async throws
+    /// Deletes sessions last seen before `idleBefore` or begun before `begunBefore`; returns how many.
+    func deleteSessions(idleBefore: Date, begunBefore: Date) async throws -> Int
+
+    // Staff accounts
+    /// Inserts an account; nil when the username is taken.
+    func insertAccount(username: String, role: Role, passwordHash: String, at: Date) async throws -> Int64?
+    func account(username: String) async throws -> Account?
+    func account(id: Int64) async throws -> Account?
+    func accounts() async throws -> [Account]
+    /// Counts a wrong password; from `lockAfter` failures on, the account is locked until `lockedUntil`.
+    func accountFailed(id: Int64, lockAfter: Int, lockedUntil: Date) async throws
+    /// A right password: the failure count starts again.
+    func accountSucceeded(id: Int64) async throws
+    /// Disables or enables an account; disabling ends its sessions.
+    func setAccountDisabled(id: Int64, at: Date?) async throws
+    /// Replaces the password, clears failures and the lock, and ends the account's sessions.
+    func setAccountPassword(id: Int64, passwordHash: String) async throws
+
     // Visits
     /// Records a check-in durably before returning (committed in groups with concurrent ones).
     func checkin(_ request: CheckinRequest) async throws -> CheckinOutcome
@@ -155,6 +181,44 @@ extension Store {
         Task {
             do { completion(.success(try await checkin(request))) } catch { completion(.failure(error)) }
         }
+    }
+}
+
+/// A staff account (never shown with its password hash outside the store and the sign-in).
+public struct Account: Sendable, Equatable {
+    public let id: Int64
+    public let username: String
+    public let role: Role
+    public let passwordHash: String
+    public let createdAt: Date
+    public let disabledAt: Date?
+    public let failures: Int
+    public let lockedUntil: Date?
+
+    public init(id: Int64, username: String, role: Role, passwordHash: String, createdAt: Date, disabledAt: Date?,
+                failures: Int, lockedUntil: Date?) {
+        self.id = id
+        self.username = username
+        self.role = role
+        self.passwordHash = passwordHash
+        self.createdAt = createdAt
+        self.disabledAt = disabledAt
+        self.failures = failures
+        self.lockedUntil = lockedUntil
+    }
+
+    public var principal: Principal { Principal(role: role, label: "account \(username)") }
+}
+
+/// A signed-in browser, as stored.
+public struct SessionRecord: Sendable, Equatable {
+    public let csrf: String
+    public let createdAt: Date
+    public let seenAt: Date
+    public init(csrf: String, createdAt: Date, seenAt: Date) {
+        self.csrf = csrf
+        self.createdAt = createdAt
+        self.seenAt = seenAt
     }
 }
 

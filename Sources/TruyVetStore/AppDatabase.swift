@@ -336,6 +336,48 @@ public final class AppDatabase: Sendable {
                 ALTER TABLE api_tokens ADD COLUMN last_used_at REAL;
                 """)
         }
+        migrator.registerMigration("v8: console sessions") { db in
+            try db.execute(sql: """
+                -- A signed-in browser: the hash of its cookie, the token it signed in with (revoking the token ends the
+                -- session), the CSRF token its forms carry, when it began and when it was last seen.
+                CREATE TABLE sessions (
+                    hash BLOB PRIMARY KEY,
+                    token_id INTEGER NOT NULL REFERENCES api_tokens(id) ON DELETE CASCADE,
+                    csrf TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    seen_at REAL NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX sessions_seen ON sessions(seen_at);
+                """)
+        }
+        migrator.registerMigration("v9: staff accounts; sessions of a token or an account") { db in
+            try db.execute(sql: """
+                -- Staff who sign in to the console with a username and a password (bcrypt). Wrong passwords are counted
+                -- here, so a lock holds across restarts and servers.
+                CREATE TABLE accounts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    username TEXT NOT NULL UNIQUE,
+                    role TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    disabled_at REAL,
+                    failures INTEGER NOT NULL DEFAULT 0,
+                    locked_until REAL
+                );
+                -- Sessions are short-lived: the table is made again rather than altered.
+                DROP TABLE sessions;
+                CREATE TABLE sessions (
+                    hash BLOB PRIMARY KEY,
+                    token_id INTEGER REFERENCES api_tokens(id) ON DELETE CASCADE,
+                    account_id INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
+                    csrf TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    seen_at REAL NOT NULL,
+                    CHECK ((token_id IS NULL) <> (account_id IS NULL))
+                ) WITHOUT ROWID;
+                CREATE INDEX sessions_seen ON sessions(seen_at);
+                """)
+        }
         return migrator
     }
 }

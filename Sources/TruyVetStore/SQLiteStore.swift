@@ -211,6 +211,115 @@ public struct SQLiteStore: Store {
         }
     }
 
+    // MARK: Sessions
+
+    public func insertSession(hash: [UInt8], tokenID: Int64?, accountID: Int64?, csrf: String, at: Date) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "INSERT INTO sessions (hash, token_id, account_id, csrf, created_at, seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [Data(hash), tokenID, accountID, csrf, at.timeIntervalSince1970, at.timeIntervalSince1970])
+        }
+    }
+
+    public func session(hash: [UInt8]) async throws -> (session: SessionRecord, principal: Principal)? {
+        try await writer.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT s.csrf, s.created_at, s.seen_at, t.id AS token_id, t.role AS token_role, t.venue_id, t.label,
+                       a.role AS account_role, a.username
+                FROM sessions s
+                LEFT JOIN api_tokens t ON t.id = s.token_id AND t.revoked_at IS NULL
+                LEFT JOIN accounts a ON a.id = s.account_id AND a.disabled_at IS NULL
+                WHERE s.hash = ?
+                """, arguments: [Data(hash)]) else { return nil }
+            let record = SessionRecord(csrf: row["csrf"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                                       seenAt: Date(timeIntervalSince1970: row["seen_at"]))
+            if let raw: String = row["token_role"], let role = Role(rawValue: raw) {
+                return (record, Principal(role: role, venueID: row["venue_id"], tokenID: row["token_id"], label: row["label"]))
+            }
+            if let raw: String = row["account_role"], let role = Role(rawValue: raw), let username: String = row["username"] {
+                return (record, Principal(role: role, label: "account \(username)"))
+            }
+            return nil
+        }
+    }
+
+    public func touchSession(hash: [UInt8], at: Date) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE sessions SET seen_at = ? WHERE hash = ?", arguments: [at.timeIntervalSince1970, Data(hash)])
+        }
+    }
+
+    public func deleteSession(hash: [UInt8]) async throws {
+        try await writer.write { db in try db.execute(sql: "DELETE FROM sessions WHERE hash = ?", arguments: [Data(hash)]) }
+    }
+
+    public func deleteSessions(idleBefore: Date, begunBefore: Date) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE seen_at < ? OR created_at < ?",
+                           arguments: [idleBefore.timeIntervalSince1970, begunBefore.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+
+    // MARK: Accounts
+
+    public func insertAccount(username: String, role: Role, passwordHash: String, at: Date) async throws -> Int64? {
+        try await writer.write { db in
+            try db.execute(sql: "INSERT INTO accounts (username, role, password_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(username) DO NOTHING",
+                           arguments: [username, role.rawValue, passwordHash, at.timeIntervalSince1970])
+            return db.changesCount == 1 ? db.lastInsertedRowID : nil
+        }
+    }
+
+    static func account(_ r: Row) -> Account? {
+        guard let role = Role(rawValue: r["role"]) else { return nil }
+        return Account(id: r["id"], username: r["username"], role: role, passwordHash: r["password_hash"],
+                       createdAt: Date(timeIntervalSince1970: r["created_at"]),
+                       disabledAt: (r["disabled_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+                       failures: r["failures"], lockedUntil: (r["locked_until"] as Double?).map(Date.init(timeIntervalSince1970:)))
+    }
+
+    public func account(username: String) async throws -> Account? {
+        try await writer.read { db in try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE username = ?", arguments: [username]).flatMap(Self.account) }
+    }
+
+    public func account(id: Int64) async throws -> Account? {
+        try await writer.read { db in try Row.fetchOne(db, sql: "SELECT * FROM accounts WHERE id = ?", arguments: [id]).flatMap(Self.account) }
+    }
+
+    public func accounts() async throws -> [Account] {
+        try await writer.read { db in try Row.fetchAll(db, sql: "SELECT * FROM accounts ORDER BY username").compactMap(Self.account) }
+    }
+
+    public func accountFailed(id: Int64, lockAfter: Int, lockedUntil: Date) async throws {
+        try await writer.write { db in
+            try db.execute(sql: """
+                UPDATE accounts SET failures = failures + 1,
+                    locked_until = CASE WHEN failures + 1 >= ? THEN ? ELSE locked_until END
+                WHERE id = ?
+                """, arguments: [lockAfter, lockedUntil.timeIntervalSince1970, id])
+        }
+    }
+
+    public func accountSucceeded(id: Int64) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE accounts SET failures = 0, locked_until = NULL WHERE id = ? AND (failures > 0 OR locked_until IS NOT NULL)", arguments: [id])
+        }
+    }
+
+    public func setAccountDisabled(id: Int64, at: Date?) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE accounts SET disabled_at = ? WHERE id = ?", arguments: [at?.timeIntervalSince1970, id])
+            if at != nil { try db.execute(sql: "DELETE FROM sessions WHERE account_id = ?", arguments: [id]) }
+        }
+    }
+
+    public func setAccountPassword(id: Int64, passwordHash: String) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE accounts SET password_hash = ?, failures = 0, locked_until = NULL WHERE id = ?", arguments: [passwordHash, id])
+            try db.execute(sql: "DELETE FROM sessions WHERE account_id = ?", arguments: [id])
+        }
+    }
+
     public func tokenCount(role: Role) async throws -> Int {
         try await writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM api_tokens WHERE role = ? AND revoked_at IS NULL", arguments: [role.rawValue]) ?? 0 }
     }

@@ -69,7 +69,7 @@ struct TruyVetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "truyvet",
         abstract: "QR check-in and contact tracing.",
-        subcommands: [Serve.self, Areas.self, VenueCommand.self, PosterCommand.self, Posters.self, TokenCommand.self, Keys.self, ImportCommand.self, Demo.self, LevelCommand.self, Purge.self, DecommissionCommand.self])
+        subcommands: [Serve.self, Areas.self, VenueCommand.self, PosterCommand.self, Posters.self, TokenCommand.self, AccountCommand.self, Keys.self, ImportCommand.self, Demo.self, LevelCommand.self, Purge.self, DecommissionCommand.self])
 }
 
 struct Serve: AsyncParsableCommand {
@@ -155,7 +155,8 @@ struct VenueCommand: AsyncParsableCommand {
             do {
                 let app = try await global.openForWriting()
                 let r = try await app.registerVenue(VenueRegistration(name: name, address: address, areaCode: area, category: category,
-                                                                      defaultStayMinutes: stay, contactPhone: phone, capacity: capacity, openingHours: hours))
+                                                                      defaultStayMinutes: stay, contactPhone: phone, capacity: capacity, openingHours: hours),
+                                                   by: Principal(role: .admin, label: "command line"))
                 print("venue id:         \(r.venue.id)")
                 print("management token: \(r.managementToken)   (shown once)")
                 print("short code:       \(r.venue.formattedShortCode)")
@@ -271,6 +272,79 @@ struct TokenCommand: AsyncParsableCommand {
             do {
                 let role = try Role.parse(role)
                 print(try await global.openForWriting().createToken(role: role, venueID: venue, label: label ?? role.rawValue))
+            } catch { throw fail(error) }
+        }
+    }
+}
+
+struct AccountCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "account", abstract: "Staff accounts for the web console (admin, tracer, health).",
+                                                    subcommands: [Create.self, ListAccounts.self, Disable.self, Enable.self, Reset.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an account. Without --password-stdin a password is generated and printed once.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "admin, tracer or health") var role: String
+        @Option(help: "2 to 32 letters a-z, digits, dots, dashes or underscores") var username: String
+        @ArgumentParser.Flag(help: "Read the password (10 to 72 characters) from the first line of standard input") var passwordStdin = false
+
+        func run() async throws {
+            do {
+                let password = passwordStdin ? readLine(strippingNewline: true) ?? "" : nil
+                if passwordStdin, password?.isEmpty ?? true { throw AppError.missing("password") }
+                let (account, secret) = try await global.openForWriting().createAccount(username: username, role: role, password: password,
+                                                                                        by: TokenCommand.commandLine)
+                print("account \(account.id): \(account.username) (\(account.role))")
+                if !passwordStdin { print("password: \(secret)   (shown once)") }
+            } catch { throw fail(error) }
+        }
+    }
+
+    struct ListAccounts: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List accounts: id, username, role, created, state.")
+        @OptionGroup var global: GlobalOptions
+        func run() async throws {
+            do {
+                for a in try await global.open().accounts(by: TokenCommand.commandLine) {
+                    print([String(a.id), a.username, a.role, Instant.format(a.createdAt), a.disabled ? "disabled" : a.locked ? "locked" : "active"]
+                        .joined(separator: "\t"))
+                }
+            } catch { throw fail(error) }
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable an account (its sessions end).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Account id (see account list)") var id: Int64
+        func run() async throws {
+            do {
+                let a = try await global.openForWriting().setAccountDisabled(id: id, disabled: true, by: TokenCommand.commandLine)
+                print("account \(a.id) (\(a.username)) disabled")
+            } catch { throw fail(error) }
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled account.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Account id (see account list)") var id: Int64
+        func run() async throws {
+            do {
+                let a = try await global.openForWriting().setAccountDisabled(id: id, disabled: false, by: TokenCommand.commandLine)
+                print("account \(a.id) (\(a.username)) enabled")
+            } catch { throw fail(error) }
+        }
+    }
+
+    struct Reset: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Give an account a new generated password (printed once); unlocks it and ends its sessions.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Account id (see account list)") var id: Int64
+        func run() async throws {
+            do {
+                let (a, password) = try await global.openForWriting().resetPassword(id: id, by: TokenCommand.commandLine)
+                print("account \(a.id) (\(a.username)): new password \(password)   (shown once)")
             } catch { throw fail(error) }
         }
     }

@@ -13,15 +13,22 @@ import Testing
 
     @Test func everyRouteIsDescribedAndNothingElse() async throws {
         let test = try await TestApp.make()
-        let router = Router(context: AppRequestContext.self)
-        Routes(app: test.app).register(on: router)
-        let served = Set(router.routes.compactMap { route -> String? in
-            guard route.method != .head else { return nil }
-            let path = "/" + route.path.description.split(separator: "/").map { part in
-                part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
-            }.joined(separator: "/")
-            return "\(route.method.rawValue) \(path)"
-        })
+        func operations(_ register: (Router<AppRequestContext>) -> Void) -> Set<String> {
+            let router = Router(context: AppRequestContext.self)
+            register(router)
+            return Set(router.routes.compactMap { route -> String? in
+                guard route.method != .head else { return nil }
+                let path = "/" + route.path.description.split(separator: "/").map { part in
+                    part.hasPrefix(":") ? "{\(part.dropFirst())}" : String(part)
+                }.joined(separator: "/")
+                return "\(route.method.rawValue) \(path)"
+            })
+        }
+        let routes = Routes(app: test.app)
+        // The console's pages are HTML for people (tested in a browser by scripts/browser), not part of the JSON API.
+        let console = operations { routes.registerConsoleRoutes(on: $0) }
+        #expect(console.contains("GET /venue"))
+        let served = operations { routes.register(on: $0) }.subtracting(console)
         let paths = try #require(try document()["paths"] as? [String: [String: Any]])
         let methods: Set<String> = ["get", "put", "post", "delete", "patch", "options", "head", "trace"]
         let described = Set(paths.flatMap { path, item in

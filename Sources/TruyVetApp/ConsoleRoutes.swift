@@ -1,0 +1,481 @@
+import Foundation
+import Hummingbird
+import TruyVetCore
+
+/// The web console's pages: the start page, the venue code form, sign-in, and the venue portal (register, today at the
+/// door, poster, log). Server-rendered, no JavaScript; every action calls the same `TruyVet` operation as the JSON API.
+extension Routes {
+    func registerConsoleRoutes(on router: Router<AppRequestContext>) {
+        router.get("/style.css") { _, _ in Views.stylesheetResponse() }
+        router.get("/") { request, _ in try await console { try await home(request) } }
+        router.get("/c") { request, context in try await console { try await enterCode(request, context) } }
+        router.get("/sign-in") { request, _ in try await console { try await signInPage(request, error: nil, status: .ok) } }
+        router.post("/sign-in") { request, context in try await console { try await signInForm(request, context) } }
+        router.post("/sign-in/staff") { request, context in try await console { try await staffSignInForm(request, context) } }
+        router.post("/sign-out") { request, _ in try await console { try await signOutForm(request) } }
+        router.get("/staff") { request, _ in try await console { try await staffHome(request) } }
+        router.get("/admin/accounts") { request, _ in try await console { try await accountsPage(request) } }
+        router.post("/admin/accounts") { request, _ in try await console { try await createAccountForm(request) } }
+        router.post("/admin/accounts/:id/:action") { request, context in try await console { try await accountActionForm(request, context) } }
+        router.get("/venue") { request, _ in try await console { try await venueToday(request) } }
+        router.get("/venue/register") { request, _ in try await console { try await registerPage(request) } }
+        router.post("/venue/register") { request, _ in try await console { try await registerForm(request) } }
+        router.get("/venue/poster") { request, _ in try await console { try await posterPage(request) } }
+        router.post("/venue/poster/rotate") { request, _ in try await console { try await rotateForm(request) } }
+        router.get("/venue/log") { request, _ in try await console { try await logPage(request) } }
+        router.post("/venue/checkout") { request, _ in try await console { try await checkoutOneForm(request) } }
+        router.post("/venue/checkout-all") { request, _ in try await console { try await checkoutAllForm(request) } }
+    }
+
+    // MARK: Sessions
+
+    /// The console session the request's cookie names, if still valid.
+    func session(_ request: Request) async throws -> TruyVet.Session? {
+        guard let cookie = request.cookies[TruyVet.sessionCookie]?.value, cookie.count == 43 else { return nil }
+        return try await app.session(cookie: cookie, now: app.config.clock())
+    }
+
+    /// Sent to the sign-in page when a console page is opened without a session.
+    struct SignInRequired: Error {}
+
+    /// The signed-in session. For a form (`form` given) the session's CSRF token must come with it: 403 otherwise.
+    func signedInSession(_ request: Request, form: [String: String]?) async throws -> TruyVet.Session {
+        guard let session = try await session(request) else { throw SignInRequired() }
+        if let form {
+            guard let csrf = form["csrf"], Self.sameSecret(csrf, session.csrf) else {
+                throw AppError(.forbidden, code: "csrf", message: "this form is out of date or did not come from TruyVet; open the page again")
+            }
+        }
+        return session
+    }
+
+    /// The signed-in venue (a venue's session; staff are sent to their own start page).
+    func signedIn(_ request: Request, form: [String: String]? = nil) async throws -> (TruyVet.Session, Venue, Views.SessionView) {
+        let session = try await signedInSession(request, form: form)
+        guard let id = session.principal.venueID else { throw SignInRequired() }
+        let venue = try await app.venue(id)
+        return (session, venue, Views.SessionView(name: venue.name, home: "/venue", csrf: session.csrf))
+    }
+
+    /// The signed-in staff member (an account's session).
+    func signedInStaff(_ request: Request, form: [String: String]? = nil) async throws -> (TruyVet.Session, Views.SessionView) {
+        let session = try await signedInSession(request, form: form)
+        guard session.principal.venueID == nil, session.principal.role != .venue else { throw SignInRequired() }
+        return (session, sessionView(session))
+    }
+
+    func sessionView(_ session: TruyVet.Session) -> Views.SessionView {
+        Views.SessionView(name: session.principal.label.replacingOccurrences(of: "account ", with: ""), home: "/staff", csrf: session.csrf)
+    }
+
+    /// Compares secrets in time that does not depend on where they differ.
+    static func sameSecret(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// Runs a console page: errors become pages, not JSON.
+    func console(_ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch is SignInRequired {
+            return Response(status: .seeOther, headers: [.location: "/sign-in", .cacheControl: "no-store"])
+        } catch let error as RateLimited {
+            return Page.tooManyRequests(error)
+        } catch let error as AppError {
+            let (heading, headingEn) = switch error.kind {
+            case .forbidden: ("Không được phép", "Not allowed")
+            case .notFound: ("Không tìm thấy", "Not found")
+            default: ("Không thực hiện được", "Could not be done")
+            }
+            return Views.message(heading, headingEn, FieldMessage.text(error), error.message,
+                                 link: .init(href: "/", label: "Về trang đầu", en: "Back to the start"),
+                                 visitor: false, status: error.httpStatus)
+        }
+    }
+
+    func form(_ request: Request) async throws -> [String: String] {
+        Page.formFields(try await request.body.collect(upTo: 1024 * 1024))
+    }
+
+    func redirect(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
+    }
+
+    func sessionCookie(_ value: String, maxAge: Int) -> Cookie {
+        Cookie(name: TruyVet.sessionCookie, value: value, maxAge: maxAge, path: "/",
+               secure: app.config.resolvedPublicURL.hasPrefix("https:"), httpOnly: true, sameSite: .strict)
+    }
+
+    // MARK: Start, venue code, sign-in
+
+    struct HomeView { let session: Views.SessionView?; let code: Views.Field; let openRegistration: Bool }
+
+    func home(_ request: Request) async throws -> Response {
+        let session = try await session(request)
+        var view: Views.SessionView? = nil
+        if let session {
+            if let id = session.principal.venueID { view = .init(name: try await app.venue(id).name, home: "/venue", csrf: session.csrf) } else { view = sessionView(session) }
+        }
+        return Views.page("home", HomeView(session: view, code: codeField(value: "", error: nil), openRegistration: app.config.openRegistration))
+    }
+
+    func codeField(value: String, error: String?) -> Views.Field {
+        Views.Field(name: "shortCode", label: "Mã địa điểm (in dưới mã QR)", en: "Venue code (printed under the QR code)",
+                    value: value, error: error, required: true, autocomplete: "off", maxlength: "12")
+    }
+
+    struct CodeView { let code: Views.Field; let visitor = true }
+
+    /// `/c`: the form for a poster's short code; with `shortCode`, on to that venue's check-in page.
+    func enterCode(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let raw = request.uri.queryParameters.get("shortCode").map({ String($0) }), !raw.isEmpty else {
+            return Views.page("code", CodeView(code: codeField(value: "", error: nil)))
+        }
+        if let code = ShortCode.normalize(raw), let venue = try await app.store.venue(shortCode: code) {
+            return redirect("/c/" + (app.checkinURL(venue).split(separator: "/").last.map { String($0) } ?? ""))
+        }
+        let now = app.config.clock()
+        guard invalidCodes.allow(clientKey(context), now: now) else {
+            throw RateLimited(retryAfter: invalidCodes.retryAfter(now: now), message: "too many invalid venue codes from this address")
+        }
+        let error = "Không có địa điểm nào có mã này. / No venue has this code."
+        return Views.page("code", CodeView(code: codeField(value: raw, error: error)), status: .notFound)
+    }
+
+    struct SignInView { let key: Views.Field; let username: Views.Field; let password: Views.Field; let visitor = false }
+
+    func signInPage(_ request: Request, error: AppError?, status: HTTPResponse.Status, username: String = "") async throws -> Response {
+        func message(_ field: String) -> String? { error.flatMap { $0.field == field ? FieldMessage.text($0) : nil } }
+        let key = Views.Field(name: "key", label: "Mã quản lý của địa điểm", en: "The venue's management key", error: message("key"),
+                              type: "password", required: true, autocomplete: "off", maxlength: "200")
+        let user = Views.Field(name: "username", label: "Tên đăng nhập", en: "Username", value: username, error: message("username"),
+                               required: true, autocomplete: "username", maxlength: "32")
+        let password = Views.Field(name: "password", label: "Mật khẩu", en: "Password", error: message("password"),
+                                   type: "password", required: true, autocomplete: "current-password", maxlength: "72")
+        return Views.page("sign-in", SignInView(key: key, username: user, password: password), status: status)
+    }
+
+    func signInForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let fields = try await form(request)
+        do {
+            let (cookie, _) = try await app.signIn(key: fields["key"], client: clientKey(context), now: app.config.clock())
+            var response = redirect("/venue")
+            response.setCookie(sessionCookie(cookie, maxAge: app.config.sessionHours * 3600))
+            return response
+        } catch let error as AppError where error.field == "key" {
+            return try await signInPage(request, error: error, status: error.httpStatus)
+        }
+    }
+
+    func staffSignInForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let fields = try await form(request)
+        do {
+            let (cookie, session) = try await app.signIn(username: fields["username"], password: fields["password"],
+                                                         client: clientKey(context), now: app.config.clock())
+            var response = redirect(session.principal.role == .admin ? "/admin/accounts" : "/staff")
+            response.setCookie(sessionCookie(cookie, maxAge: app.config.sessionHours * 3600))
+            return response
+        } catch let error as AppError where error.field != nil {
+            return try await signInPage(request, error: error, status: error.httpStatus, username: fields["username"] ?? "")
+        }
+    }
+
+    func signOutForm(_ request: Request) async throws -> Response {
+        _ = try await signedInSession(request, form: try await form(request))
+        if let cookie = request.cookies[TruyVet.sessionCookie]?.value { try await app.signOut(cookie: cookie) }
+        var response = redirect("/")
+        response.setCookie(sessionCookie("", maxAge: 0))
+        return response
+    }
+
+    // MARK: Staff
+
+    struct StaffView { let session: Views.SessionView; let role: String; let admin: Bool }
+
+    func staffHome(_ request: Request) async throws -> Response {
+        let (session, view) = try await signedInStaff(request)
+        return Views.page("staff", StaffView(session: view, role: session.principal.role.rawValue, admin: session.principal.role == .admin))
+    }
+
+    struct AccountRow { let id: Int64; let username: String; let role: String; let created: String; let disabled: Bool; let locked: Bool }
+
+    struct AccountsView {
+        let session: Views.SessionView
+        let accounts: [AccountRow]
+        let username: Views.Field, password: Views.Field
+        let roles: [Choice]
+        let roleError: String?
+        let issued: Issued?
+        let problem: String?
+        struct Issued { let username: String; let password: String }
+    }
+
+    func accountsPage(_ request: Request, values: [String: String] = [:], error: AppError? = nil,
+                      issued: AccountsView.Issued? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let (session, view) = try await signedInStaff(request)
+        let now = app.config.clock()
+        let rows = try await app.accounts(by: session.principal, now: now).map {
+            AccountRow(id: $0.id, username: $0.username, role: $0.role, created: Instant.readable($0.createdAt), disabled: $0.disabled, locked: $0.locked)
+        }
+        func message(_ field: String) -> String? { error.flatMap { $0.field == field ? FieldMessage.text($0) : nil } }
+        let username = Views.Field(name: "username", label: "Tên đăng nhập", en: "Username", value: values["username"] ?? "",
+                                   error: message("username"), required: true, autocomplete: "off", maxlength: "32")
+        let password = Views.Field(name: "password", label: "Mật khẩu (để trống: tạo tự động)", en: "Password (empty: generated)",
+                                   error: message("password"), type: "password", autocomplete: "new-password", maxlength: "72")
+        let roles = TruyVet.staffRoles.map { r in
+            Choice(value: r.rawValue, label: Self.roleNames[r] ?? r.rawValue, selected: values["role"] == r.rawValue)
+        }
+        let placed = ["username", "password", "role"]
+        return Views.page("accounts", AccountsView(
+            session: view, accounts: rows, username: username, password: password, roles: roles, roleError: message("role"),
+            issued: issued, problem: error.flatMap { placed.contains($0.field ?? "") ? nil : FieldMessage.text($0) }), status: status)
+    }
+
+    static let roleNames: [Role: String] = [.admin: "Quản trị / Admin", .tracer: "Truy vết / Tracer", .health: "Y tế / Health officer"]
+
+    func createAccountForm(_ request: Request) async throws -> Response {
+        let fields = try await form(request)
+        let (session, _) = try await signedInStaff(request, form: fields)
+        do {
+            let (account, password) = try await app.createAccount(username: fields["username"], role: fields["role"], password: fields["password"],
+                                                                  by: session.principal, now: app.config.clock())
+            let shown = (fields["password"] ?? "").isEmpty ? password : "(mật khẩu bạn vừa nhập / the password you typed)"
+            return try await accountsPage(request, issued: .init(username: account.username, password: shown), status: .created)
+        } catch let error as AppError where error.kind == .badRequest || error.kind == .conflict {
+            return try await accountsPage(request, values: fields, error: error, status: error.httpStatus)
+        }
+    }
+
+    func accountActionForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let fields = try await form(request)
+        let (session, _) = try await signedInStaff(request, form: fields)
+        guard let raw = context.parameter("id"), let id = Int64(raw), id > 0 else { throw AppError.invalid("id", "account id must be a positive whole number") }
+        let now = app.config.clock()
+        switch context.parameter("action") {
+        case "disable": _ = try await app.setAccountDisabled(id: id, disabled: true, by: session.principal, now: now)
+        case "enable": _ = try await app.setAccountDisabled(id: id, disabled: false, by: session.principal, now: now)
+        case "reset":
+            let (account, password) = try await app.resetPassword(id: id, by: session.principal, now: now)
+            return try await accountsPage(request, issued: .init(username: account.username, password: password))
+        default: throw AppError.notFound("action")
+        }
+        return redirect("/admin/accounts")
+    }
+
+    // MARK: Register
+
+    struct Choice { let value: String; let label: String; let selected: Bool }
+
+    struct RegisterView {
+        let province: [Choice], district: [Choice], commune: [Choice]
+        let provinceCode: String, districtCode: String
+        let fields: [Views.Field]
+        let category: [Choice]
+        let categoryError: String?, areaError: String?, problem: String?
+        let visitor = false
+        let hasDistricts: Bool, hasCommunes: Bool
+    }
+
+    /// Step 1 chooses the commune with three selects, each submitted (GET) to show the next; step 2 is the venue's
+    /// details. Without JavaScript.
+    func registerPage(_ request: Request, values: [String: String] = [:], error: AppError? = nil) async throws -> Response {
+        let q = request.uri.queryParameters
+        var province = values["province"] ?? q.get("province").map { String($0) } ?? ""
+        var district = values["district"] ?? q.get("district").map { String($0) } ?? ""
+        let areaCode = values["areaCode"] ?? q.get("areaCode").map { String($0) } ?? ""
+        // A commune already chosen (a form redrawn after an error) selects its district and province.
+        if !areaCode.isEmpty, let path = try? await app.areaPath(areaCode), path.count == 3 {
+            district = path[1].code
+            province = path[2].code
+        }
+        func choices(_ areas: [Area], _ selected: String) -> [Choice] {
+            areas.map { Choice(value: $0.code, label: $0.name, selected: $0.code == selected) }
+        }
+        let provinces = try await app.store.areas(parent: nil)
+        let districts = province.isEmpty ? [] : try await app.store.areas(parent: province)
+        let communes = district.isEmpty || !districts.contains(where: { $0.code == district }) ? [] : try await app.store.areas(parent: district)
+        func field(_ name: String, _ label: String, _ en: String) -> Views.Field {
+            var f = Views.Field(name: name, label: label, en: en, value: values[name] ?? "")
+            if let error, error.field == name { f.error = FieldMessage.text(error) }
+            return f
+        }
+        var name = field("name", "Tên địa điểm", "Venue name"); name.required = true; name.maxlength = "200"
+        var address = field("address", "Địa chỉ (số nhà, đường)", "Street address"); address.required = true; address.maxlength = "300"
+        var phone = field("contactPhone", "Số điện thoại liên hệ", "Contact phone")
+        phone.required = true; phone.type = "tel"; phone.inputmode = "tel"; phone.autocomplete = "tel"
+        var stay = field("defaultStayMinutes", "Thời gian ở lại thường lệ (phút)", "Usual stay (minutes)")
+        stay.type = "number"; stay.inputmode = "numeric"; if stay.value.isEmpty { stay.value = String(VenueRegistration.defaultStay) }
+        var capacity = field("capacity", "Sức chứa (người, không bắt buộc)", "Capacity (people, optional)")
+        capacity.type = "number"; capacity.inputmode = "numeric"
+        var hours = field("openingHours", "Giờ mở cửa (không bắt buộc)", "Opening hours (optional)"); hours.maxlength = "100"
+        let category = values["category"] ?? ""
+        let categories = VenueCategory.allCases.map { c in
+            Choice(value: c.rawValue, label: "\(c.vietnamese) / \(c.english)", selected: c.rawValue == category)
+        }
+        let placed = ["name", "address", "contactPhone", "defaultStayMinutes", "capacity", "openingHours", "category", "areaCode"]
+        let view = RegisterView(
+            province: choices(provinces, province), district: choices(districts, district), commune: choices(communes, areaCode),
+            provinceCode: province, districtCode: district, fields: [name, address, phone, stay, capacity, hours],
+            category: categories, categoryError: error.flatMap { $0.field == "category" ? FieldMessage.text($0) : nil },
+            areaError: error.flatMap { $0.field == "areaCode" ? FieldMessage.text($0) : nil },
+            problem: error.flatMap { placed.contains($0.field ?? "") ? nil : FieldMessage.text($0) },
+            hasDistricts: !districts.isEmpty, hasCommunes: !communes.isEmpty)
+        return Views.page("register", view, status: error?.httpStatus ?? .ok)
+    }
+
+    struct RegisteredView {
+        let venueName: String, venueId: Int64, key: String, shortCode: String
+        let session: Views.SessionView
+    }
+
+    func registerForm(_ request: Request) async throws -> Response {
+        let fields = try await form(request)
+        func number(_ name: String) throws(AppError) -> Int? {
+            guard let raw = fields[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            guard let n = Int(raw) else { throw AppError.invalid(name, "\(name) must be a whole number") }
+            return n
+        }
+        do {
+            let registration = VenueRegistration(
+                name: fields["name"], address: fields["address"], areaCode: fields["areaCode"], category: fields["category"],
+                defaultStayMinutes: try number("defaultStayMinutes"), contactPhone: fields["contactPhone"],
+                capacity: try number("capacity"), openingHours: fields["openingHours"].flatMap { $0.isEmpty ? nil : $0 })
+            let registered = try await app.registerVenue(registration, by: try await session(request)?.principal)
+            // Signed in at once with the new key, so that the next step (print the poster) needs nothing more.
+            let (cookie, session) = try await app.signIn(key: registered.managementToken, client: "registration", now: app.config.clock())
+            var response = Views.page("registered", RegisteredView(
+                venueName: registered.venue.name, venueId: registered.venue.id, key: registered.managementToken,
+                shortCode: registered.venue.formattedShortCode,
+                session: .init(name: registered.venue.name, home: "/venue", csrf: session.csrf)), status: .created)
+            response.setCookie(sessionCookie(cookie, maxAge: app.config.sessionHours * 3600))
+            return response
+        } catch let error as AppError where error.kind == .badRequest {
+            return try await registerPage(request, values: fields, error: error)
+        }
+    }
+
+    // MARK: Today at the door
+
+    struct VisitorRow { let ref: String; let name: String; let phone: String; let checkedIn: String; let checkedOut: String; let open: Bool }
+
+    struct TodayView {
+        let session: Views.SessionView
+        let venueName: String, address: String, day: String
+        let word: String, colorClass: String, colorName: String
+        let inside: Int, capacity: String, full: Bool
+        let insideRows: [VisitorRow]
+        let today: [VisitorRow], todayCount: Int
+        let notice: String?
+        let hasInside: Bool, hasToday: Bool
+    }
+
+    func row(_ e: TruyVet.LogEntry) -> VisitorRow {
+        VisitorRow(ref: e.ref, name: e.person.name, phone: e.person.phone, checkedIn: Instant.readable(e.visit.checkinAt),
+                   checkedOut: e.visit.checkoutAt.map(Instant.readable) ?? "", open: e.visit.checkoutAt == nil)
+    }
+
+    func venueToday(_ request: Request, notice: String? = nil) async throws -> Response {
+        let (_, venue, sessionView) = try await signedIn(request)
+        let now = app.config.clock()
+        let code = app.dayCode(venueID: venue.id, at: now)
+        let inside = try await app.present(venue: venue, now: now)
+        let today = try await app.visitLog(venue: venue, from: Day(now).start, to: now.addingTimeInterval(60))
+        let view = TodayView(
+            session: sessionView, venueName: venue.name, address: venue.address, day: code.day,
+            word: code.word, colorClass: String(code.color.dropFirst()), colorName: code.colorName,
+            inside: inside.count, capacity: venue.capacity.map { String($0) } ?? "—", full: venue.capacity.map { inside.count >= $0 } ?? false,
+            insideRows: inside.map(row), today: today.suffix(200).reversed().map(row), todayCount: today.count, notice: notice,
+            hasInside: !inside.isEmpty, hasToday: !today.isEmpty)
+        return Views.page("venue", view)
+    }
+
+    func checkoutOneForm(_ request: Request) async throws -> Response {
+        let fields = try await form(request)
+        let (session, _, _) = try await signedIn(request, form: fields)
+        guard let ref = fields["visitId"], !ref.isEmpty else { throw AppError.missing("visitId") }
+        _ = try await app.checkout(visitRef: ref, secret: nil, principal: session.principal, now: app.config.clock())
+        return redirect("/venue")
+    }
+
+    func checkoutAllForm(_ request: Request) async throws -> Response {
+        let fields = try await form(request)
+        let (_, venue, _) = try await signedIn(request, form: fields)
+        guard fields["confirm"] == "yes" else {
+            throw AppError.invalid("confirm", "tick the box to confirm that everyone has left")
+        }
+        let count = try await app.checkoutEveryone(venue: venue)
+        return try await venueToday(request, notice: "Đã cho \(count) người ra. / Checked out \(count) visitors.")
+    }
+
+    // MARK: Poster
+
+    struct PosterView {
+        let session: Views.SessionView
+        let venueId: Int64, venueName: String, shortCode: String, checkinURL: String, generation: UInt32
+        let notice: String?
+    }
+
+    func posterPage(_ request: Request, notice: String? = nil) async throws -> Response {
+        let (_, venue, sessionView) = try await signedIn(request)
+        return Views.page("poster", PosterView(session: sessionView, venueId: venue.id, venueName: venue.name,
+                                               shortCode: venue.formattedShortCode, checkinURL: app.checkinURL(venue),
+                                               generation: venue.posterGeneration, notice: notice))
+    }
+
+    func rotateForm(_ request: Request) async throws -> Response {
+        let fields = try await form(request)
+        let (_, venue, _) = try await signedIn(request, form: fields)
+        guard fields["confirm"] == "yes" else {
+            throw AppError.invalid("confirm", "tick the box to confirm that the printed posters will stop working")
+        }
+        _ = try await app.rotatePoster(venue.id)
+        return try await posterPage(request, notice: "Đã tạo áp phích mới: hãy in và dán lại. Áp phích cũ không còn dùng được. / A new poster was made: print it and put it up; the old ones no longer work.")
+    }
+
+    // MARK: Log
+
+    struct LogView {
+        let session: Views.SessionView
+        let venueName: String
+        let from: Views.Field, to: Views.Field
+        let rows: [VisitorRow], count: Int, shown: Int
+        let csvURL: String
+        let problem: String?
+        let hasRows: Bool
+    }
+
+    /// The visits whose check-in falls on the days `from` … `to` (local days, today by default), newest first, with the
+    /// same CSV as the API.
+    func logPage(_ request: Request) async throws -> Response {
+        let (_, venue, sessionView) = try await signedIn(request)
+        let q = request.uri.queryParameters
+        let today = Day(app.config.clock())
+        var problem: AppError? = nil
+        func day(_ name: String, _ fallback: Day) -> Day {
+            guard let raw = q.get(name).map({ String($0) }), !raw.isEmpty else { return fallback }
+            do { return try Day.parse(raw, field: name) } catch { problem = error; return fallback }
+        }
+        let from = day("from", today)
+        var to = day("to", from)
+        if to < from { to = from }
+        if to.number - from.number > 92 { problem = AppError.invalid("to", "choose at most 93 days at a time"); to = from.adding(92) }
+        let start = from.start, end = to.adding(1).start
+        let entries = try await app.visitLog(venue: venue, from: start, to: end)
+        let limit = 500
+        func dateField(_ name: String, _ label: String, _ en: String, _ value: Day) -> Views.Field {
+            var f = Views.Field(name: name, label: label, en: en, value: value.description, type: "date")
+            if let problem, problem.field == name { f.error = FieldMessage.text(problem) }
+            return f
+        }
+        let iso = { (d: Date) in Instant.format(d).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
+        let view = LogView(
+            session: sessionView, venueName: venue.name,
+            from: dateField("from", "Từ ngày", "From", from), to: dateField("to", "Đến ngày", "To", to),
+            rows: entries.suffix(limit).reversed().map(row), count: entries.count, shown: min(limit, entries.count),
+            csvURL: "/v1/venues/\(venue.id)/visits?format=csv&from=\(iso(start))&to=\(iso(end))",
+            problem: problem.map(FieldMessage.text), hasRows: !entries.isEmpty)
+        return Views.page("log", view)
+    }
+}

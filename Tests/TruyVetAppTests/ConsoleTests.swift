@@ -1,0 +1,214 @@
+import Foundation
+import Hummingbird
+import Synchronization
+import Testing
+import TruyVetCore
+@testable import TruyVetApp
+
+/// A clock the test moves (sessions expire by it).
+final class TestClock: Sendable {
+    private let now = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+    var read: @Sendable () -> Date { { [self] in now.withLock { $0 } } }
+    func advance(_ seconds: TimeInterval) { now.withLock { $0 += seconds } }
+}
+
+extension TestApp.Client {
+    func form(_ path: String, _ fields: [String: String]) async throws -> TestApp.Reply {
+        let body = fields.map { k, v in
+            "\(k)=\(v.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+        }.joined(separator: "&")
+        return try await call(.post, path, body: Array(body.utf8))
+    }
+
+    /// Signs in with a management key; the client carrying the session cookie.
+    func signIn(_ key: String) async throws -> TestApp.Client {
+        let reply = try await form("/sign-in", ["key": key])
+        guard reply.status == 303, let cookie = reply.headers[.setCookie], let value = cookie.split(separator: ";").first else {
+            throw TestFailure("sign-in answered \(reply.status): \(reply.text)")
+        }
+        return withCookie(String(value))
+    }
+
+    /// The CSRF token the signed-in page's forms carry.
+    func csrf() async throws -> String {
+        let page = try await call(.get, "/venue").text
+        guard let range = page.range(of: #"name="csrf" value="([^"]+)""#, options: .regularExpression) else {
+            throw TestFailure("no CSRF token on /venue")
+        }
+        return String(page[range].dropFirst(#"name="csrf" value=""#.count).dropLast())
+    }
+}
+
+@Suite struct ConsoleSessionTests {
+    @Test func theKeySignsInWithAStrictHttpOnlyCookieAndTheVenuePageShowsTodaysWord() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            let reply = try await c.form("/sign-in", ["key": reg.managementToken])
+            #expect(reply.status == 303 && reply.headers[.location] == "/venue")
+            let cookie = try #require(reply.headers[.setCookie])
+            #expect(cookie.hasPrefix("tv_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Secure"))
+            let owner = try await c.signIn(reg.managementToken)
+            let receipt = try await c.checkin(reg).json(CheckinReply.self)
+            let page = try await owner.call(.get, "/venue")
+            #expect(page.status == 200 && page.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(page.text.contains(">\(receipt.dayCode.word)</div>") && page.text.contains("Nguyễn Văn An"))
+            // Without a session the console sends the browser to sign in.
+            let anonymous = try await c.call(.get, "/venue")
+            #expect(anonymous.status == 303 && anonymous.headers[.location] == "/sign-in")
+        }
+    }
+
+    @Test func aFormWithoutTheSessionsCSRFTokenIsRefusedAndChangesNothing() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            let owner = try await c.signIn(reg.managementToken)
+            _ = try await c.checkin(reg)
+            #expect(try await owner.form("/venue/checkout-all", ["confirm": "yes"]).status == 403)
+            #expect(try await owner.form("/venue/checkout-all", ["confirm": "yes", "csrf": "forged"]).status == 403)
+            #expect(try await c.call(.get, "/v1/venues/\(reg.venue.id)/occupancy", token: reg.managementToken).text.contains(#""count":1"#))
+            let done = try await owner.form("/venue/checkout-all", ["confirm": "yes", "csrf": try await owner.csrf()])
+            #expect(done.status == 200 && done.text.contains("Checked out 1 visitors"))
+            #expect(try await c.call(.get, "/v1/venues/\(reg.venue.id)/occupancy", token: reg.managementToken).text.contains(#""count":0"#))
+        }
+    }
+
+    @Test func theSessionCookieReadsTheVenuesFilesButNeverWritesThroughTheAPI() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            let other = try await c.register(name: "Quán Khác")
+            let owner = try await c.signIn(reg.managementToken)
+            let pdf = try await owner.call(.get, "/v1/venues/\(reg.venue.id)/poster.pdf")
+            #expect(pdf.status == 200 && pdf.body.starts(with: Array("%PDF".utf8)))
+            #expect(try await owner.call(.get, "/v1/venues/\(other.venue.id)/poster.pdf").status == 403)
+            #expect(try await owner.call(.post, "/v1/venues/\(reg.venue.id)/checkout-all").status == 401)
+            #expect(try await owner.call(.post, "/v1/venues/\(reg.venue.id)/poster/rotate").status == 401)
+        }
+    }
+
+    @Test func aSessionEndsWhenIdleAfterItsHoursAtSignOutAndWhenTheKeyIsRevoked() async throws {
+        let clock = TestClock()
+        try await TestApp.make { $0.clock = clock.read }.run { c in
+            let reg = try await c.register()
+            var owner = try await c.signIn(reg.managementToken)
+            clock.advance(29 * 60)
+            #expect(try await owner.call(.get, "/venue").status == 200)
+            clock.advance(29 * 60)  // seen 29 minutes ago: still in
+            #expect(try await owner.call(.get, "/venue").status == 200)
+            clock.advance(31 * 60)
+            #expect(try await owner.call(.get, "/venue").status == 303)
+
+            owner = try await c.signIn(reg.managementToken)
+            for _ in 0..<25 { clock.advance(29 * 60); _ = try await owner.call(.get, "/venue") }  // busy, for over 12 hours
+            #expect(try await owner.call(.get, "/venue").status == 303)
+
+            owner = try await c.signIn(reg.managementToken)
+            #expect(try await owner.form("/sign-out", ["csrf": try await owner.csrf()]).status == 303)
+            #expect(try await owner.call(.get, "/venue").status == 303)
+
+            owner = try await c.signIn(reg.managementToken)
+            let tokens = try #require(try JSONSerialization.jsonObject(with: Data(try await c.call(.get, "/v1/tokens", token: TestApp.adminToken).body)) as? [[String: Any]])
+            let id = try #require(tokens.first { $0["role"] as? String == "venue" }?["id"] as? Int)
+            #expect(try await c.call(.delete, "/v1/tokens/\(id)", token: TestApp.adminToken).status == 200)
+            #expect(try await owner.call(.get, "/venue").status == 303)
+        }
+    }
+
+    @Test func fiveWrongKeysFromOneAddressLockSignInEvenWithTheRightKey() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            for i in 0..<5 {
+                let wrong = try await c.form("/sign-in", ["key": "tv_wrong-\(i)"])
+                #expect(wrong.status == 401 && wrong.text.contains("f-key-err"))
+            }
+            let locked = try await c.form("/sign-in", ["key": reg.managementToken])
+            #expect(locked.status == 429 && locked.headers[.retryAfter] != nil && locked.text.contains("Quá nhiều"))
+        }
+    }
+}
+
+@Suite struct VenuePortalTests {
+    @Test func registeringThroughTheFormShowsTheKeyOnceAndSignsIn() async throws {
+        try await TestApp.make().run { c in
+            var fields = ["name": "Tiệm Bánh <Hoa>", "address": "12 Nguyễn Văn Tố", "areaCode": "01843", "category": "restaurant",
+                          "contactPhone": "12345", "defaultStayMinutes": "90", "capacity": ""]
+            let rejected = try await c.form("/venue/register", fields)
+            #expect(rejected.status == 400)
+            #expect(rejected.text.contains(#"id="f-contactPhone-err""#) && rejected.text.contains(#"value="Tiệm Bánh &lt;Hoa&gt;""#))
+            #expect(rejected.text.contains(#"<option value="01843" selected>"#))
+            fields["contactPhone"] = "0912 345 678"
+            let done = try await c.form("/venue/register", fields)
+            #expect(done.status == 201 && done.text.contains("Tiệm Bánh &lt;Hoa&gt;"))
+            let key = try #require(done.text.range(of: #"tv_[A-Za-z0-9_-]{32}"#, options: .regularExpression).map { String(done.text[$0]) })
+            let cookie = try #require(done.headers[.setCookie]?.split(separator: ";").first.map(String.init))
+            #expect(try await c.withCookie(cookie).call(.get, "/venue").status == 200)
+            #expect(try await c.signIn(key).call(.get, "/venue/poster").text.contains("poster.pdf"))
+        }
+    }
+
+    @Test func registrationClosedToTheFormWhenClosedToTheAPI() async throws {
+        try await TestApp.make { $0.openRegistration = false }.run { c in
+            let reply = try await c.form("/venue/register", ["name": "Quán", "address": "x", "areaCode": "01843", "category": "restaurant",
+                                                             "contactPhone": "0912 345 678"])
+            #expect(reply.status == 401 && reply.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(try await c.call(.get, "/").text.contains("/venue/register") == false)
+        }
+    }
+
+    @Test func theVenueCodeFormLeadsToTheCheckInPageAndAWrongCodeSaysSo() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            let on = try await c.call(.get, "/c?shortCode=\(reg.venue.shortCode.replacingOccurrences(of: " ", with: "+"))")
+            #expect(on.status == 303 && on.headers[.location] == reg.checkinPath)
+            let wrong = try await c.call(.get, "/c?shortCode=ZZZZ-ZZZZ")
+            #expect(wrong.status == 404 && wrong.text.contains("f-shortCode-err"))
+            #expect(try await c.call(.get, "/c").text.contains(#"name="shortCode""#))
+        }
+    }
+
+    @Test func theLogShowsTheChosenDaysAndLinksTheSameCSVAsTheAPI() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            _ = try await c.checkin(reg, name: "Trần Thị Bình")
+            let owner = try await c.signIn(reg.managementToken)
+            let page = try await owner.call(.get, "/venue/log")
+            #expect(page.status == 200 && page.text.contains("Trần Thị Bình"))
+            let link = try #require(page.text.range(of: #"href="(/v1/venues/[^"]+format=csv[^"]*)""#, options: .regularExpression)
+                .map { String(page.text[$0].dropFirst(6).dropLast()).replacingOccurrences(of: "&amp;", with: "&") })
+            let csv = try await owner.call(.get, link)
+            #expect(csv.status == 200 && csv.text.contains("Trần Thị Bình"))
+            let bad = try await owner.call(.get, "/venue/log?from=21/11/2021")
+            #expect(bad.status == 200 && bad.text.contains("f-from-err"))
+            let past = try await owner.call(.get, "/venue/log?from=2021-11-01&to=2021-11-02")
+            #expect(past.text.contains("Trần Thị Bình") == false)
+        }
+    }
+
+    @Test func rotatingThePosterAsksForConfirmationAndTheOldCodeStopsWorking() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            let owner = try await c.signIn(reg.managementToken)
+            let csrf = try await owner.csrf()
+            #expect(try await owner.form("/venue/poster/rotate", ["csrf": csrf]).status == 400)
+            #expect(try await c.call(.get, reg.checkinPath, accept: "text/html").status == 200)
+            let rotated = try await owner.form("/venue/poster/rotate", ["csrf": csrf, "confirm": "yes"])
+            #expect(rotated.status == 200 && rotated.text.contains("áp phích số <span lang=\"en\">/ poster no.</span> 2"))
+            #expect(try await c.call(.get, reg.checkinPath, accept: "text/html").status == 404)
+        }
+    }
+
+    @Test func pagesLoadOnlyTheAppsStylesheetAndSendNoInlineStyles() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            let css = try await c.call(.get, "/style.css")
+            #expect(css.status == 200 && css.headers[.contentType] == "text/css; charset=utf-8")
+            let receipt = try await c.checkin(reg).json(CheckinReply.self)
+            _ = receipt
+            for path in ["/", "/c", "/sign-in", "/venue/register", reg.checkinPath] {
+                let page = try await c.call(.get, path, accept: "text/html")
+                #expect(page.text.contains(#"<link rel="stylesheet" href="/style.css">"#), "\(path)")
+                #expect(!page.text.contains("style=") && !page.text.contains("<style") && !page.text.contains("<script"), "\(path)")
+                #expect(page.headers[.contentSecurityPolicy]?.contains("unsafe-inline") == false, "\(path)")
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+"""The web console in a real browser (headless Chromium through Selenium), against a real server.
+
+Usage: console.py BASE_URL SCREENSHOT_DIR. Prints "ok   NAME" or "FAIL NAME: why" per check and ends with
+"browser: N passed, N failed". Waits for elements, never sleeps.
+"""
+import http.cookiejar
+import os
+import subprocess
+import sys
+import tempfile
+import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+BASE = sys.argv[1].rstrip("/")
+SHOTS = sys.argv[2]
+os.makedirs(SHOTS, exist_ok=True)
+passed, failed = 0, 0
+
+
+def browser(width, height):
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    for arg in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", f"--window-size={width},{height}",
+                "--lang=vi"]:
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")), options=options)
+    driver.set_window_size(width, height)
+    return driver
+
+
+def check(name, fn):
+    global passed, failed
+    try:
+        fn()
+        print(f"  ok   {name}", flush=True)
+        passed += 1
+    except Exception as e:  # noqa: BLE001 - every failure is reported and counted
+        print(f"  FAIL {name}: {e!r}", flush=True)
+        traceback.print_exc()
+        failed += 1
+
+
+def wait(driver, css):
+    return WebDriverWait(driver, 15).until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def shot(driver, name):
+    driver.save_screenshot(os.path.join(SHOTS, f"{name}.png"))
+
+
+def accessible(driver, page):
+    axe = Axe(driver)
+    axe.inject()
+    results = axe.run()
+    bad = [v for v in results["violations"] if v.get("impact") in ("serious", "critical")]
+    assert not bad, f"{page}: " + "; ".join(f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in bad)
+
+
+def fetch(path, cookies, data=None):
+    """An HTTP request outside the browser with the browser's cookies (for downloads and forged forms)."""
+    header = "; ".join(f"{c['name']}={c['value']}" for c in cookies)
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    request = urllib.request.Request(BASE + path, data=body, headers={"Cookie": header})
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+owner = browser(1280, 1000)
+visitor = browser(390, 844)
+state = {}
+try:
+    def start_page():
+        owner.get(BASE + "/")
+        wait(owner, "a[href='/venue/register']")
+        assert owner.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi"
+        assert owner.find_element(By.CSS_SELECTOR, "label[for='f-shortCode']")
+        shot(owner, "01-start")
+        accessible(owner, "/")
+    check("the start page offers check-in by code, registration and sign-in", start_page)
+
+    def register():
+        owner.find_element(By.CSS_SELECTOR, "a[href='/venue/register']").click()
+        Select(wait(owner, "#f-province")).select_by_value("06")
+        owner.find_element(By.CSS_SELECTOR, "form[method='get'] button").click()
+        Select(wait(owner, "#f-district")).select_by_value("058")
+        owner.find_element(By.CSS_SELECTOR, "form[method='get'] button").click()
+        WebDriverWait(owner, 15).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#f-areaCode option")) > 2)
+        Select(owner.find_element(By.ID, "f-areaCode")).select_by_value("01843")
+        Select(owner.find_element(By.ID, "f-category")).select_by_value("restaurant")
+        owner.find_element(By.ID, "f-name").send_keys("Quán Phở Bà Tư")
+        owner.find_element(By.ID, "f-address").send_keys("5 Trường Chinh")
+        owner.find_element(By.ID, "f-contactPhone").send_keys("0912 345 678")
+        owner.find_element(By.ID, "f-capacity").send_keys("40")
+        # A wrong phone first: the form comes back with the values kept and the message beside the field.
+        owner.find_element(By.ID, "f-contactPhone").clear()
+        owner.find_element(By.ID, "f-contactPhone").send_keys("12345")
+        owner.find_element(By.CSS_SELECTOR, "form[method='post'] button[type='submit']").click()
+        err = wait(owner, "#f-contactPhone-err")
+        assert "10 chữ số" in err.text, err.text
+        assert owner.find_element(By.ID, "f-name").get_attribute("value") == "Quán Phở Bà Tư"
+        assert Select(owner.find_element(By.ID, "f-areaCode")).first_selected_option.get_attribute("value") == "01843"
+        shot(owner, "02-register-error")
+        owner.find_element(By.ID, "f-contactPhone").clear()
+        owner.find_element(By.ID, "f-contactPhone").send_keys("0912 345 678")
+        owner.find_element(By.CSS_SELECTOR, "form[method='post'] button[type='submit']").click()
+        state["key"] = wait(owner, "#management-key").text.strip()
+        state["venue"] = owner.find_element(By.ID, "venue-id").text.strip()
+        assert state["key"].startswith("tv_"), state["key"]
+        shot(owner, "03-registered")
+        accessible(owner, "registered")
+    check("a newcomer registers a venue through the form and is shown the key once", register)
+
+    def poster():
+        owner.find_element(By.CSS_SELECTOR, "a[href='/venue/poster']").click()
+        link = wait(owner, "#poster-pdf").get_attribute("href")
+        WebDriverWait(owner, 15).until(lambda d: d.execute_script("return document.querySelector('img.poster').naturalWidth") > 0)
+        shot(owner, "04-poster")
+        accessible(owner, "poster")
+        status, headers, pdf = fetch(urllib.parse.urlparse(link).path, owner.get_cookies())
+        assert status == 200 and pdf.startswith(b"%PDF"), (status, pdf[:20])
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(tmp, "poster.pdf"), "wb") as f:
+                f.write(pdf)
+            subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", "poster.pdf", "poster"], cwd=tmp, check=True)
+            out = subprocess.run(["zbarimg", "-q", "--raw", "poster.png"], cwd=tmp, capture_output=True, text=True).stdout.strip()
+        assert out.startswith(BASE + "/c/"), out
+        state["url"] = out
+    check("the signed-in owner downloads the poster PDF and its QR code reads the check-in URL", poster)
+
+    def visit():
+        visitor.get(state["url"])
+        wait(visitor, "#f-name").send_keys("Nguyễn Văn An")
+        visitor.find_element(By.ID, "f-phone").send_keys("0987 654 321")
+        assert visitor.execute_script("return document.documentElement.scrollWidth") <= 390
+        shot(visitor, "05-visitor-form")
+        accessible(visitor, "check-in form")
+        visitor.find_element(By.CSS_SELECTOR, "form button[type='submit']").click()
+        state["word"] = wait(visitor, "#day-word").text.strip()
+        assert "ĐÃ VÀO" in visitor.page_source
+        shot(visitor, "06-visitor-receipt")
+        accessible(visitor, "receipt")
+    check("a visitor at phone size checks in through the page", visit)
+
+    def today():
+        owner.get(BASE + "/venue")
+        word = wait(owner, "#day-word").text.strip()
+        assert word == state["word"], (word, state["word"])
+        assert owner.find_element(By.ID, "inside-count").text == "1"
+        assert "Nguyễn Văn An" in owner.find_element(By.ID, "today").text
+        shot(owner, "07-venue-today")
+        accessible(owner, "today")
+    check("the receipt's word of the day is the one on the venue's today page", today)
+
+    def csrf():
+        status, _, body = fetch("/venue/checkout-all", owner.get_cookies(), {"confirm": "yes"})
+        assert status == 403, status
+        owner.get(BASE + "/venue")
+        assert wait(owner, "#inside-count").text == "1"
+    check("a form POST without the CSRF token is refused and changes nothing", csrf)
+
+    def sign_out_in_log():
+        owner.find_element(By.CSS_SELECTOR, "header form button").click()
+        wait(owner, "a[href='/sign-in']").click()
+        wait(owner, "#f-key").send_keys(state["key"])
+        owner.find_element(By.CSS_SELECTOR, "form button[type='submit']").click()
+        wait(owner, "#day-word")
+        owner.get(BASE + "/venue/log")
+        assert "Nguyễn Văn An" in wait(owner, "#log").text
+        shot(owner, "08-venue-log")
+        accessible(owner, "log")
+        href = owner.find_element(By.ID, "log-csv").get_attribute("href")
+        parts = urllib.parse.urlparse(href)
+        status, headers, csv = fetch(parts.path + "?" + parts.query, owner.get_cookies())
+        assert status == 200 and "text/csv" in headers["Content-Type"], status
+        assert "Nguyễn Văn An" in csv.decode("utf-8-sig"), csv[:200]
+    check("the owner signs out, signs in again with the key, finds the visitor in the log and downloads the CSV", sign_out_in_log)
+
+    def lockout():
+        other = browser(800, 900)
+        try:
+            for i in range(5):
+                other.get(BASE + "/sign-in")
+                wait(other, "#f-key").send_keys(f"tv_wrong-key-{i}")
+                other.find_element(By.CSS_SELECTOR, "form button[type='submit']").click()
+                wait(other, "#f-key-err")
+            other.get(BASE + "/sign-in")
+            wait(other, "#f-key").send_keys(state["key"])
+            other.find_element(By.CSS_SELECTOR, "form button[type='submit']").click()
+            heading = wait(other, "h1").text
+            assert "Quá nhiều" in heading, heading
+            shot(other, "09-locked")
+        finally:
+            other.quit()
+    check("five wrong keys lock sign-in from that address, even with the right key", lockout)
+finally:
+    owner.quit()
+    visitor.quit()
+
+print(f"browser: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
