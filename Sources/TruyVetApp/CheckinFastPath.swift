@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import TruyVetCore
 import NIOHTTPTypes
 
 /// `POST /v1/checkins` answered on the connection's event loop, ahead of the router.
@@ -36,6 +37,7 @@ final class CheckinFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private var readPending = false
     /// The device cookie of the check-in being collected.
     private var device: String?
+    private var language = Language.en
     /// The check-in being answered: its id and when it arrived (for the request log).
     private var requestID = ""
     private var started = ContinuousClock.now
@@ -60,6 +62,7 @@ final class CheckinFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case (.idle, .head(let head)):
             if withRouter == 0 && Self.isCheckin(head) {
                 device = Routes.deviceID(cookie: head.headerFields[.cookie])
+                language = Language.preferred(head.headerFields[.acceptLanguage])
                 let close = head.headerFields[.connection]?.lowercased().contains("close") ?? false
                 mode = .collecting(body: nil, close: close, tooLarge: false)
             } else {
@@ -100,9 +103,9 @@ final class CheckinFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             }
         }
         if tooLarge {
-            return done(JSON.answer(for: HTTPError(.contentTooLarge), logger: logger, path: "/v1/checkins"))
+            return done(JSON.answer(for: HTTPError(.contentTooLarge), logger: logger, path: "/v1/checkins", language: language))
         }
-        routes.checkin(body: body, client: context.channel.remoteAddress?.ipAddress ?? "unknown", device: device,
+        routes.checkin(body: body, client: context.channel.remoteAddress?.ipAddress ?? "unknown", device: device, language: language,
                        hop: { work in loop.execute(work) }, logger: logger, done: done)
     }
 

@@ -99,7 +99,7 @@ extension Routes {
         let body = try await request.body.collect(upTo: JSON.maxBody)
         let device = Self.deviceID(cookie: request.headers[.cookie])
         let answer = await withCheckedContinuation { continuation in
-            checkin(body: body, client: clientKey(context), device: device, hop: { work in Task { work() } }, logger: context.logger) {
+            checkin(body: body, client: clientKey(context), device: device, language: Language.preferred(request.headers[.acceptLanguage]), hop: { work in Task { work() } }, logger: context.logger) {
                 continuation.resume(returning: $0)
             }
         }
@@ -113,10 +113,10 @@ extension Routes {
     /// event loop. Nothing here blocks: a venue not in memory and a burst flag are awaited in tasks, the store answers
     /// through a callback after its group commit, and `done` is called exactly once.
     /// `device`: the device cookie's id, when the client sent one.
-    func checkin(body: ByteBuffer, client: String, device: String?, hop: @escaping Hop, logger: Logger,
+    func checkin(body: ByteBuffer, client: String, device: String?, language: Language = .en, hop: @escaping Hop, logger: Logger,
                  done: @escaping @Sendable (HTTPAnswer) -> Void) {
         let deviceHash = device.map { app.cipher.lookupHash("device", $0) }
-        let fail: @Sendable (any Error) -> Void = { done(JSON.answer(for: $0, logger: logger, path: "/v1/checkins")) }
+        let fail: @Sendable (any Error) -> Void = { done(JSON.answer(for: $0, logger: logger, path: "/v1/checkins", language: language)) }
         let proceed: @Sendable (CheckinBody, Venue) -> Void = { body, venue in
             do {
                 let person = try PersonInput(name: body.name, phone: body.phone, idNumber: body.idNumber)
@@ -373,9 +373,11 @@ struct RateLimited: Error, HTTPResponseError {
     let retryAfter: Int
     let message: String
     var status: HTTPResponse.Status { .tooManyRequests }
-    func response(from request: Request, context: some RequestContext) throws -> Response { answer.response }
-    var answer: HTTPAnswer {
-        var a = JSON.errorAnswer(AppError(.tooManyRequests, code: "rate_limited", message: message))
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        answer(language: Language.preferred(request.headers[.acceptLanguage])).response
+    }
+    func answer(language: Language = .en) -> HTTPAnswer {
+        var a = JSON.errorAnswer(AppError(.tooManyRequests, code: "rate_limited", message: message), language: language)
         a.headers[.retryAfter] = String(retryAfter)
         return a
     }

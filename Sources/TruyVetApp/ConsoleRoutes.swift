@@ -89,7 +89,7 @@ extension Routes {
             case .notFound: ("Không tìm thấy", "Not found")
             default: ("Không thực hiện được", "Could not be done")
             }
-            return Views.message(heading, headingEn, FieldMessage.text(error), error.message,
+            return Views.message(heading, headingEn, ErrorMessages.vietnamese(error), error.message,
                                  link: .init(href: "/", label: "Về trang đầu", en: "Back to the start"),
                                  visitor: false, status: error.httpStatus)
         }
@@ -147,7 +147,7 @@ extension Routes {
     struct SignInView { let key: Views.Field; let username: Views.Field; let password: Views.Field; let visitor = false }
 
     func signInPage(_ request: Request, error: AppError?, status: HTTPResponse.Status, username: String = "") async throws -> Response {
-        func message(_ field: String) -> String? { error.flatMap { $0.field == field ? FieldMessage.text($0) : nil } }
+        func message(_ field: String) -> String? { error.flatMap { $0.field == field ? $0.bilingual : nil } }
         let key = Views.Field(name: "key", label: "Mã quản lý của địa điểm", en: "The venue's management key", error: message("key"),
                               type: "password", required: true, autocomplete: "off", maxlength: "200")
         let user = Views.Field(name: "username", label: "Tên đăng nhập", en: "Username", value: username, error: message("username"),
@@ -219,7 +219,7 @@ extension Routes {
         let rows = try await app.accounts(by: session.principal, now: now).map {
             AccountRow(id: $0.id, username: $0.username, role: $0.role, created: Instant.readable($0.createdAt), disabled: $0.disabled, locked: $0.locked)
         }
-        func message(_ field: String) -> String? { error.flatMap { $0.field == field ? FieldMessage.text($0) : nil } }
+        func message(_ field: String) -> String? { error.flatMap { $0.field == field ? $0.bilingual : nil } }
         let username = Views.Field(name: "username", label: "Tên đăng nhập", en: "Username", value: values["username"] ?? "",
                                    error: message("username"), required: true, autocomplete: "off", maxlength: "32")
         let password = Views.Field(name: "password", label: "Mật khẩu (để trống: tạo tự động)", en: "Password (empty: generated)",
@@ -230,7 +230,7 @@ extension Routes {
         let placed = ["username", "password", "role"]
         return Views.page("accounts", AccountsView(
             session: view, accounts: rows, username: username, password: password, roles: roles, roleError: message("role"),
-            issued: issued, problem: error.flatMap { placed.contains($0.field ?? "") ? nil : FieldMessage.text($0) }), status: status)
+            issued: issued, problem: error.flatMap { placed.contains($0.field ?? "") ? nil : $0.bilingual }), status: status)
     }
 
     static let roleNames: [Role: String] = [.admin: "Quản trị / Admin", .tracer: "Truy vết / Tracer", .health: "Y tế / Health officer"]
@@ -298,7 +298,7 @@ extension Routes {
         let communes = district.isEmpty || !districts.contains(where: { $0.code == district }) ? [] : try await app.store.areas(parent: district)
         func field(_ name: String, _ label: String, _ en: String) -> Views.Field {
             var f = Views.Field(name: name, label: label, en: en, value: values[name] ?? "")
-            if let error, error.field == name { f.error = FieldMessage.text(error) }
+            if let error, error.field == name { f.error = error.bilingual }
             return f
         }
         var name = field("name", "Tên địa điểm", "Venue name"); name.required = true; name.maxlength = "200"
@@ -318,9 +318,9 @@ extension Routes {
         let view = RegisterView(
             province: choices(provinces, province), district: choices(districts, district), commune: choices(communes, areaCode),
             provinceCode: province, districtCode: district, fields: [name, address, phone, stay, capacity, hours],
-            category: categories, categoryError: error.flatMap { $0.field == "category" ? FieldMessage.text($0) : nil },
-            areaError: error.flatMap { $0.field == "areaCode" ? FieldMessage.text($0) : nil },
-            problem: error.flatMap { placed.contains($0.field ?? "") ? nil : FieldMessage.text($0) },
+            category: categories, categoryError: error.flatMap { $0.field == "category" ? $0.bilingual : nil },
+            areaError: error.flatMap { $0.field == "areaCode" ? $0.bilingual : nil },
+            problem: error.flatMap { placed.contains($0.field ?? "") ? nil : $0.bilingual },
             hasDistricts: !districts.isEmpty, hasCommunes: !communes.isEmpty)
         return Views.page("register", view, status: error?.httpStatus ?? .ok)
     }
@@ -466,7 +466,7 @@ extension Routes {
         let limit = 500
         func dateField(_ name: String, _ label: String, _ en: String, _ value: Day) -> Views.Field {
             var f = Views.Field(name: name, label: label, en: en, value: value.description, type: "date")
-            if let problem, problem.field == name { f.error = FieldMessage.text(problem) }
+            if let problem, problem.field == name { f.error = problem.bilingual }
             return f
         }
         let iso = { (d: Date) in Instant.format(d).addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
@@ -475,7 +475,7 @@ extension Routes {
             from: dateField("from", "Từ ngày", "From", from), to: dateField("to", "Đến ngày", "To", to),
             rows: entries.suffix(limit).reversed().map(row), count: entries.count, shown: min(limit, entries.count),
             csvURL: "/v1/venues/\(venue.id)/visits?format=csv&from=\(iso(start))&to=\(iso(end))",
-            problem: problem.map(FieldMessage.text), hasRows: !entries.isEmpty)
+            problem: problem.map(\.bilingual), hasRows: !entries.isEmpty)
         return Views.page("log", view)
     }
 }

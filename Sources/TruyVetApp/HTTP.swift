@@ -80,11 +80,11 @@ enum JSON {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 
-    static func error(_ e: AppError) -> Response { errorAnswer(e).response }
+    static func error(_ e: AppError, language: Language = .en) -> Response { errorAnswer(e, language: language).response }
 
-    static func errorAnswer(_ e: AppError) -> HTTPAnswer {
+    static func errorAnswer(_ e: AppError, language: Language = .en) -> HTTPAnswer {
         // Encoding this struct cannot fail.
-        let body = (try? encoder.encode(ErrorBody(error: e.code, message: e.message, field: e.field))) ?? Data()
+        let body = (try? encoder.encode(ErrorBody(error: e.code, message: e.message(in: language), field: e.field))) ?? Data()
         return HTTPAnswer.json(ByteBuffer(bytes: body), status: e.httpStatus)
     }
 
@@ -174,6 +174,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
+        let language = Language.preferred(request.headers[.acceptLanguage])
         do {
             response = try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound && error.body == nil {
@@ -181,14 +182,15 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // The router found no route: another method may be allowed here.
             let allowed = routes.methods(at: request.uri.path)
             if allowed.isEmpty {
-                response = JSON.answer(for: error, logger: context.logger, path: route).response
+                response = JSON.answer(for: error, logger: context.logger, path: route, language: language).response
             } else {
                 response = JSON.error(AppError(.methodNotAllowed, code: "method_not_allowed",
-                                               message: "\(request.method.rawValue) is not allowed here; allowed: \(allowed.joined(separator: ", "))"))
+                                               message: "\(request.method.rawValue) is not allowed here; allowed: \(allowed.joined(separator: ", "))"),
+                                      language: language)
                 response.headers[.allow] = allowed.joined(separator: ", ")
             }
         } catch {
-            response = JSON.answer(for: error, logger: context.logger, path: context.endpointPath ?? "unmatched").response
+            response = JSON.answer(for: error, logger: context.logger, path: context.endpointPath ?? "unmatched", language: language).response
         }
         SecurityHeaders.add(to: &response.headers)
         return response
@@ -240,24 +242,26 @@ enum SecurityHeaders {
 extension JSON {
     /// The one mapping of errors to answers (the check-in fast path uses it too). `path` is a route pattern, logged
     /// with an unexpected error (never a path as typed: it may hold a phone number).
-    static func answer(for error: any Error, logger: Logger, path: String) -> HTTPAnswer {
+    /// `language`: what the caller's `Accept-Language` asks for (the code and field stay the same).
+    static func answer(for error: any Error, logger: Logger, path: String, language: Language = .en) -> HTTPAnswer {
         switch error {
         case let error as AppError:
-            return JSON.errorAnswer(error)
+            return JSON.errorAnswer(error, language: language)
         case let error as DecodingError:
-            return JSON.errorAnswer(AppError(decoding: error))
+            return JSON.errorAnswer(AppError(decoding: error), language: language)
         case let error as RateLimited:
-            return error.answer
+            return error.answer(language: language)
         case let error as HTTPParserError:
-            return JSON.errorAnswer(protocolError(error))
+            return JSON.errorAnswer(protocolError(error), language: language)
         case let error as HTTPError:
-            return JSON.errorAnswer(map(status: error.status, message: error.body))
+            return JSON.errorAnswer(map(status: error.status, message: error.body), language: language)
         case let error as any HTTPResponseError:
-            return JSON.errorAnswer(map(status: error.status, message: nil))
+            return JSON.errorAnswer(map(status: error.status, message: nil), language: language)
         default:
             AppMetrics.storeError()
             logger.error("internal error", metadata: ["error": "\(String(reflecting: error))", "path": "\(path)"])
-            var answer = JSON.errorAnswer(AppError(.unavailable, code: "internal_error", message: "the request failed on the server; it has been logged"))
+            var answer = JSON.errorAnswer(AppError(.unavailable, code: "internal_error", message: "the request failed on the server; it has been logged"),
+                                          language: language)
             answer.status = .internalServerError
             return answer
         }

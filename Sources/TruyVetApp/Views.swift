@@ -79,25 +79,3 @@ enum Views {
         var maxlength: String? = nil
     }
 }
-
-/// What a person reads beside a rejected field: the Vietnamese sentence for the field, then the API's English message.
-enum FieldMessage {
-    static let vietnamese: [String: String] = [
-        "name": "Hãy nhập tên (họ và tên của người, hoặc tên của địa điểm).",
-        "phone": "Số điện thoại chưa đúng: số di động có 10 chữ số (ví dụ 0912 345 678) hoặc dạng +84.",
-        "idNumber": "Số CCCD/CMND chưa đúng: 12 chữ số (CCCD) hoặc 9 chữ số (CMND).",
-        "address": "Hãy nhập địa chỉ.",
-        "areaCode": "Hãy chọn phường/xã của địa điểm.",
-        "category": "Hãy chọn loại hình địa điểm.",
-        "contactPhone": "Số điện thoại liên hệ chưa đúng: 10 chữ số (ví dụ 0912 345 678).",
-        "capacity": "Sức chứa là số người, từ 1 đến 1.000.000.",
-        "defaultStayMinutes": "Thời gian ở lại mặc định là số phút, từ 5 đến 1440.",
-        "openingHours": "Giờ mở cửa quá dài.",
-        "key": "Mã quản lý không đúng hoặc đã bị thu hồi.",
-    ]
-
-    static func text(_ error: AppError) -> String {
-        guard let field = error.field, let vi = vietnamese[field] else { return error.message }
-        return "\(vi) / \(error.message)"
-    }
-}

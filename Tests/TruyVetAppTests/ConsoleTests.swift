@@ -212,3 +212,25 @@ extension TestApp.Client {
         }
     }
 }
+
+@Suite struct LanguageTests {
+    @Test(arguments: [false, true]) func theAPIAnswersInVietnameseWhenAskedAndTheCodeAndFieldStay(live: Bool) async throws {
+        try await TestApp.make().run(live: live) { c in
+            let reg = try await c.register()
+            let body = #"{"token": "\#(reg.venue.checkinUrl)", "name": "An", "phone": "12"}"#
+            for (language, prefix) in [("vi-VN,vi;q=0.9", "Số điện thoại chưa đúng"), ("en", "phone")] {
+                let reply = try await c.client.execute(uri: "/v1/checkins", method: .post,
+                                                       headers: [.contentType: "application/json", .acceptLanguage: language],
+                                                       body: .init(string: body)) { r in
+                    TestApp.Reply(status: Int(r.status.code), headers: r.headers, body: Array(r.body.readableBytesView))
+                }
+                #expect(reply.status == 400 && reply.error?.error == "invalid_field" && reply.error?.field == "phone")
+                #expect(reply.error?.message.hasPrefix(prefix) == true, "\(language): \(reply.text)")
+            }
+            let missing = try await c.client.execute(uri: "/v1/cases/7", method: .get, headers: [.acceptLanguage: "vi"]) { r in
+                TestApp.Reply(status: Int(r.status.code), headers: r.headers, body: Array(r.body.readableBytesView))
+            }
+            #expect(missing.status == 401 && missing.error?.message.hasPrefix("Cần mã truy cập hợp lệ") == true)
+        }
+    }
+}
