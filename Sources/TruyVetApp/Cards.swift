@@ -43,21 +43,22 @@ extension TruyVet {
 
     public enum ScanAction: String, Sendable { case checkin = "in", checkout = "out" }
 
-    /// A venue scanned a personal card: check the holder in, or out of the open visit this card made here.
-    public func scan(card code: String, action: ScanAction, venue: Venue, now: Date = Date()) async throws -> Receipt {
+    /// A venue scanned a personal card: check the holder in, or out of the open visit this card made here. Answers the
+    /// receipt and what was declared for the card.
+    public func scan(card code: String, action: ScanAction, venue: Venue, now: Date = Date()) async throws -> (receipt: Receipt, holder: SealedPerson) {
         guard let hash = cardHash(code), let card = try await store.useCard(codeHash: hash, at: now) else {
             throw AppError.invalid("code", "this is not a valid TruyVet personal card")
         }
         switch action {
         case .checkin:
-            return try await checkin(venue: venue, person: card.declared, now: now, source: .staff, device: hash)
+            return (try await checkin(venue: venue, person: card.declared, now: now, source: .staff, device: hash), card.declared)
         case .checkout:
             guard let visit = try await store.latestVisit(personID: card.personID, device: hash), visit.venueID == venue.id, visit.checkoutAt == nil,
                   now < Stay.effectiveEnd(checkin: visit.checkinAt, checkout: nil, defaultStayMinutes: venue.defaultStayMinutes, nextCheckin: nil) else {
                 throw AppError(.conflict, code: "not_checked_in", message: "the card holder has no open visit at this venue", field: "code")
             }
             guard let updated = try await store.checkout(visitID: visit.id, at: now) else { throw AppError.notFound("visit") }
-            return receipt(.alreadyOpen(updated), venue: venue)
+            return (receipt(.alreadyOpen(updated), venue: venue), card.declared)
         }
     }
 }

@@ -260,7 +260,7 @@ extension Routes {
         }
         try limitAddress(context)
         if let hash = app.cardHash(code) { try limitSender(phone: "", device: hash, client: clientKey(context)) }
-        let receipt = try await app.scan(card: code, action: action, venue: venue)
+        let receipt = try await app.scan(card: code, action: action, venue: venue).receipt
         await noteBurst(receipt)
         let status: HTTPResponse.Status = if case .created = receipt.outcome { .created } else { .ok }
         return JSON.response(ReceiptJSON(receipt), status: status)

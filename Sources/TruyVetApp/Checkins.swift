@@ -7,7 +7,8 @@ extension TruyVet {
     public static let clockSkew: TimeInterval = 5 * 60
 
     public func seal(_ p: PersonInput) -> SealedPerson {
-        SealedPerson(phoneHash: cipher.lookupHash("phone", p.phone), idHash: p.idNumber.map { cipher.lookupHash("id", $0) },
+        // Someone recorded by ID number alone (no phone) is keyed by it, apart from every phone.
+        SealedPerson(phoneHash: p.hasPhone ? cipher.lookupHash("phone", p.phone) : cipher.lookupHash("id-only person", p.idNumber ?? ""), idHash: p.idNumber.map { cipher.lookupHash("id", $0) },
                      nameHash: cipher.lookupHash("name", p.name), name: cipher.seal(p.name), phone: cipher.seal(p.phone),
                      idNumber: p.idNumber.map(cipher.seal))
     }

@@ -23,6 +23,9 @@ extension Routes {
         router.get("/venue/poster") { request, _ in try await console { try await posterPage(request) } }
         router.post("/venue/poster/rotate") { request, _ in try await console { try await rotateForm(request) } }
         router.get("/venue/log") { request, _ in try await console { try await logPage(request) } }
+        router.get("/venue/desk") { request, _ in try await console { try await deskPage(request) } }
+        router.post("/venue/desk/scan") { request, _ in try await console { try await deskScanForm(request) } }
+        router.post("/venue/desk/checkin") { request, _ in try await console { try await deskCheckinForm(request) } }
         router.post("/venue/checkout") { request, _ in try await console { try await checkoutOneForm(request) } }
         router.post("/venue/checkout-all") { request, _ in try await console { try await checkoutAllForm(request) } }
     }
@@ -407,6 +410,74 @@ extension Routes {
         }
         let count = try await app.checkoutEveryone(venue: venue)
         return try await venueToday(request, notice: "Đã cho \(count) người ra. / Checked out \(count) visitors.")
+    }
+
+    // MARK: Staff desk
+
+    struct DeskView {
+        let session: Views.SessionView
+        let venueName: String
+        let code: Views.Field
+        let outSelected: Bool
+        let manual: [Views.Field]
+        let result: Result?
+        let problem: String?
+        struct Result { let checkedOut: Bool; let name: String; let detail: String; let time: String; let word: String; let colorClass: String }
+    }
+
+    func deskPage(_ request: Request, values: [String: String] = [:], error: AppError? = nil, form: String = "",
+                  result: TruyVet.DeskResult? = nil) async throws -> Response {
+        let (_, venue, sessionView) = try await signedIn(request)
+        func message(_ field: String, in which: String) -> String? {
+            error.flatMap { form == which && $0.field == field ? $0.bilingual : nil }
+        }
+        var code = Views.Field(name: "code", label: "Mã thẻ TruyVet hoặc mã QR trên CCCD", en: "TruyVet card code or the QR code on a citizen ID card",
+                               value: form == "scan" && error != nil ? values["code"] ?? "" : "", error: message("code", in: "scan"),
+                               autocomplete: "off", maxlength: "400")
+        code.required = true
+        code.autofocus = true
+        func manualField(_ name: String, _ label: String, _ en: String) -> Views.Field {
+            Views.Field(name: name, label: label, en: en, value: form == "checkin" && error != nil ? values[name] ?? "" : "",
+                        error: message(name, in: "checkin"))
+        }
+        var name = manualField("name", "Họ và tên", "Full name"); name.required = true; name.maxlength = "100"
+        var phone = manualField("phone", "Số điện thoại (nếu có)", "Phone (if any)"); phone.type = "tel"; phone.inputmode = "tel"; phone.maxlength = "20"
+        var id = manualField("idNumber", "Số CCCD (nếu không có điện thoại)", "ID card number (if no phone)"); id.inputmode = "numeric"; id.maxlength = "14"
+        let placed = form == "scan" ? ["code"] : ["name", "phone", "idNumber"]
+        let shown = result.map { r in
+            DeskView.Result(checkedOut: r.checkedOut, name: r.person.name,
+                            detail: r.person.phone.isEmpty ? "CCCD ••• \(r.person.idNumber?.suffix(3) ?? "")" : "••• \(r.person.phone.suffix(3))",
+                            time: Instant.readable(r.checkedOut ? r.receipt.visit.checkoutAt ?? r.receipt.visit.checkinAt : r.receipt.visit.checkinAt),
+                            word: r.receipt.dayCode.word, colorClass: String(r.receipt.dayCode.color.dropFirst()))
+        }
+        return Views.page("desk", DeskView(
+            session: sessionView, venueName: venue.name, code: code, outSelected: values["action"] == "out", manual: [name, phone, id],
+            result: shown, problem: error.flatMap { placed.contains($0.field ?? "") ? nil : $0.bilingual }),
+            status: error?.httpStatus ?? (result.map { $0.checkedOut } == false ? .created : .ok))
+    }
+
+    func deskScanForm(_ request: Request) async throws -> Response {
+        let fields = try await form(request)
+        let (session, venue, _) = try await signedIn(request, form: fields)
+        do {
+            let action: TruyVet.ScanAction = fields["action"] == "out" ? .checkout : .checkin
+            let result = try await app.deskScan(fields["code"], action: action, venue: venue, by: session.principal, now: app.config.clock())
+            return try await deskPage(request, values: ["action": fields["action"] ?? "in"], form: "scan", result: result)
+        } catch let error as AppError where error.kind == .badRequest || error.kind == .conflict {
+            return try await deskPage(request, values: fields, error: error, form: "scan")
+        }
+    }
+
+    func deskCheckinForm(_ request: Request) async throws -> Response {
+        let fields = try await form(request)
+        let (session, venue, _) = try await signedIn(request, form: fields)
+        do {
+            let result = try await app.deskCheckin(name: fields["name"], phone: fields["phone"], idNumber: fields["idNumber"], venue: venue,
+                                                   by: session.principal, now: app.config.clock())
+            return try await deskPage(request, form: "checkin", result: result)
+        } catch let error as AppError where error.kind == .badRequest {
+            return try await deskPage(request, values: fields, error: error, form: "checkin")
+        }
     }
 
     // MARK: Poster

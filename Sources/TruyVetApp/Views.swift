@@ -77,5 +77,6 @@ enum Views {
         var inputmode: String? = nil
         var autocomplete: String? = nil
         var maxlength: String? = nil
+        var autofocus = false
     }
 }

@@ -16,6 +16,15 @@ public struct PersonInput: Sendable, Equatable {
         self.idNumber = try Self.idNumber(rawID)
     }
 
+    init(validatedName: String, phone: String, idNumber: String?) {
+        self.name = validatedName
+        self.phone = phone
+        self.idNumber = idNumber
+    }
+
+    /// True for a person recorded by ID card number alone (the staff desk), who has no phone.
+    public var hasPhone: Bool { !phone.isEmpty }
+
     /// Latin letters (with every Vietnamese diacritic) and combining diacritics: accepted in names without a Unicode
     /// property lookup (a test checks every one of them is a letter or a mark).
     public static let latinLetters: [ClosedRange<UInt32>] = [0x41...0x5A, 0x61...0x7A, 0xC0...0xD6, 0xD8...0xF6, 0xF8...0x24F,

@@ -1,9 +1,9 @@
 """The web console in a real browser (headless Chromium through Selenium), against a real server.
 
-Usage: console.py BASE_URL SCREENSHOT_DIR. Prints "ok   NAME" or "FAIL NAME: why" per check and ends with
+Usage: console.py BASE_URL SCREENSHOT_DIR ADMIN_TOKEN. Prints "ok   NAME" or "FAIL NAME: why" per check and ends with
 "browser: N passed, N failed". Waits for elements, never sleeps.
 """
-import http.cookiejar
+import json
 import os
 import subprocess
 import sys
@@ -17,11 +17,13 @@ from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 BASE = sys.argv[1].rstrip("/")
 SHOTS = sys.argv[2]
+ADMIN = sys.argv[3]
 os.makedirs(SHOTS, exist_ok=True)
 passed, failed = 0, 0
 
@@ -170,6 +172,23 @@ try:
         assert wait(owner, "#inside-count").text == "1"
     check("a form POST without the CSRF token is refused and changes nothing", csrf)
 
+    def desk():
+        request = urllib.request.Request(BASE + "/v1/people/cards", method="POST",
+                                         data=json.dumps({"name": "Bà Tư", "phone": "0912 111 222"}).encode(),
+                                         headers={"Authorization": f"Bearer {ADMIN}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as response:
+            code = json.load(response)["code"]
+        owner.get(BASE + "/venue/desk")
+        # A USB or phone barcode scanner types the code and presses Enter.
+        wait(owner, "#f-code").send_keys(code + Keys.ENTER)
+        result = wait(owner, "#desk-result").text
+        assert "Bà Tư" in result and "ĐÃ VÀO" in result, result
+        shot(owner, "08-staff-desk")
+        accessible(owner, "desk")
+        owner.get(BASE + "/venue")
+        assert wait(owner, "#inside-count").text == "2"
+    check("the staff desk checks in a personal card's code typed by a scanner", desk)
+
     def sign_out_in_log():
         owner.find_element(By.CSS_SELECTOR, "header form button").click()
         wait(owner, "a[href='/sign-in']").click()
@@ -178,7 +197,7 @@ try:
         wait(owner, "#day-word")
         owner.get(BASE + "/venue/log")
         assert "Nguyễn Văn An" in wait(owner, "#log").text
-        shot(owner, "08-venue-log")
+        shot(owner, "09-venue-log")
         accessible(owner, "log")
         href = owner.find_element(By.ID, "log-csv").get_attribute("href")
         parts = urllib.parse.urlparse(href)
@@ -200,7 +219,7 @@ try:
             other.find_element(By.CSS_SELECTOR, "form button[type='submit']").click()
             heading = wait(other, "h1").text
             assert "Quá nhiều" in heading, heading
-            shot(other, "09-locked")
+            shot(other, "10-locked")
         finally:
             other.quit()
     check("five wrong keys lock sign-in from that address, even with the right key", lockout)
