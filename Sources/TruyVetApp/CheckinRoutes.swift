@@ -83,7 +83,7 @@ extension Routes {
         if let token {
             if let venue = try await app.verifyPoster(token: Self.bare(token)) { return venue }
         } else if let shortCode {
-            if let code = ShortCode.normalize(shortCode), let venue = try await app.store.venue(shortCode: code) { return venue }
+            if let venue = try await app.venue(shortCode: shortCode) { return venue }
         } else {
             throw AppError.missing("token")
         }
@@ -291,8 +291,15 @@ extension Routes {
         guard let venue = try await app.verifyPoster(token: token) else { return try invalidCode(request, context) }
         let areaLine = try await app.areaPath(venue.areaCode).map(\.name).joined(separator: ", ")
         guard Page.wantsHTML(request) else { return Page.venueJSON(venue, areaLine: areaLine) }
-        let known = try await rememberedPerson(request).map { try app.open($0.sealed) }
-        return Page.checkinForm(venue: venue, areaLine: areaLine, token: token, known: known, error: nil)
+        let remembered = try await rememberedPerson(request)
+        // On the way out the poster is scanned again: this device's holder is inside, so check-out comes first.
+        var inside: TruyVet.Receipt? = nil
+        if let remembered, let device = deviceID(request) {
+            inside = try await app.openVisit(device: app.cipher.lookupHash("device", device), personID: remembered.id, venue: venue,
+                                             now: app.config.clock())
+        }
+        return Page.checkinForm(venue: venue, areaLine: areaLine, token: token, known: try remembered.map { try app.open($0.sealed) },
+                                error: nil, inside: inside)
     }
 
     /// The same answer for forged, tampered, rotated and unknown tokens (page and form alike), and a limit on how many

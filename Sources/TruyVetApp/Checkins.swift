@@ -108,6 +108,17 @@ extension TruyVet {
     }
 
     /// The receipt of a visit, for its holder (the secret).
+    /// The open visit this device made at this venue, if its holder is still inside (for "check out?" first when the
+    /// poster is scanned on the way out). Only the device's own visit: nothing about anyone else.
+    public func openVisit(device: Data, personID: Int64, venue: Venue, now: Date = Date()) async throws -> Receipt? {
+        guard let visit = try await store.latestVisit(personID: personID, device: device), visit.venueID == venue.id, visit.checkoutAt == nil,
+              visit.checkinAt <= now,
+              now < Stay.effectiveEnd(checkin: visit.checkinAt, checkout: nil, defaultStayMinutes: venue.defaultStayMinutes, nextCheckin: nil) else {
+            return nil
+        }
+        return receipt(.alreadyOpen(visit), venue: venue)
+    }
+
     public func receipt(ref: String, secret: String) async throws -> Receipt {
         let visit = try await visit(ref: ref, secret: secret, principal: nil)
         return receipt(.alreadyOpen(visit), venue: try await venue(visit.venueID))
@@ -159,10 +170,13 @@ extension TruyVet {
 
     /// The one CSV rendering of a venue log (formula-safe cells).
     public static func csv(_ entries: [LogEntry]) -> String {
-        CSV.render(header: ["visit_id", "name", "phone", "id_number", "checkin_at", "checkout_at", "effective_end", "source"],
+        // ISO 8601 instants for programs, and the same times as a spreadsheet in Vietnam reads them (dd/mm/yyyy HH:mm).
+        CSV.render(header: ["visit_id", "name", "phone", "id_number", "checkin_at", "checkout_at", "effective_end", "source",
+                            "checkin_local", "checkout_local"],
                    rows: entries.map { e in
                        [e.ref, e.person.name, e.person.phone, e.person.idNumber ?? "", Instant.format(e.visit.checkinAt),
-                        e.visit.checkoutAt.map(Instant.format) ?? "", Instant.format(e.effectiveEnd), e.visit.source.name]
+                        e.visit.checkoutAt.map(Instant.format) ?? "", Instant.format(e.effectiveEnd), e.visit.source.name,
+                        Instant.spreadsheet(e.visit.checkinAt), e.visit.checkoutAt.map(Instant.spreadsheet) ?? ""]
                    })
     }
 

@@ -55,6 +55,9 @@ public struct AppConfig: Sendable {
     /// `TRUYVET_SESSION_HOURS` (12) after sign-in it ends whatever happens.
     public var sessionIdleMinutes = 30
     public var sessionHours = 12
+    /// `TRUYVET_SCREEN_CODE_SECONDS` (30): how long each code on a venue's door screen lasts; a code is accepted in its
+    /// own step and the next, so a photograph of the screen stops working within two steps.
+    public var screenCodeSeconds = 30
     /// bcrypt's cost for staff passwords (12: a quarter of a second here); tests lower it.
     public var passwordCost = 12
     /// `TRUYVET_METRICS_TOKEN`: a token that may read `GET /metrics` and nothing else (admins may too).
@@ -132,6 +135,7 @@ public struct AppConfig: Sendable {
         if let n = try number(.retentionDays, 0...3650) { c.retentionDays = n }
         if let n = try number(.sessionIdleMinutes, 1...1440) { c.sessionIdleMinutes = n }
         if let n = try number(.sessionHours, 1...168) { c.sessionHours = n }
+        if let n = try number(.screenCodeSeconds, 10...600) { c.screenCodeSeconds = n }
         if let v = text(.metricsToken) {
             guard v.count >= 24 else { throw .invalid("TRUYVET_METRICS_TOKEN", "TRUYVET_METRICS_TOKEN must be at least 24 characters") }
             c.metricsToken = v
@@ -234,7 +238,7 @@ public enum Setting: String, CaseIterable, Sendable {
     case config, dataDir, databaseURL, host, port, publicURL, adminToken, openRegistration, signingKeys, dataKey
     case checkinRateLimit, infectiousDaysBefore, minOverlapMinutes, minOverlapByCategory, onwardDays, quarantineDays
     case headerTimeout, bodyTimeout, idleTimeout, logLevel, metricsToken, retentionDays, levelRules, levelRulesProvinces, measures
-    case sessionIdleMinutes, sessionHours
+    case sessionIdleMinutes, sessionHours, screenCodeSeconds
 
     public var environmentName: String {
         var out = "TRUYVET_"

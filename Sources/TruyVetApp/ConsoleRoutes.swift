@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import TruyVetCore
+import TruyVetQR
 
 /// The web console's pages: the start page, the venue code form, sign-in, and the venue portal (register, today at the
 /// door, poster, log). Server-rendered, no JavaScript; every action calls the same `TruyVet` operation as the JSON API.
@@ -16,6 +17,8 @@ extension Routes {
         router.get("/staff") { request, _ in try await console { try await staffHome(request) } }
         router.get("/admin/accounts") { request, _ in try await console { try await accountsPage(request) } }
         router.post("/admin/accounts") { request, _ in try await console { try await createAccountForm(request) } }
+        router.get("/admin/venues") { request, _ in try await console { try await adminVenuesPage(request) } }
+        router.post("/admin/venues/key") { request, _ in try await console { try await replaceKeyForm(request) } }
         router.post("/admin/accounts/:id/:action") { request, context in try await console { try await accountActionForm(request, context) } }
         router.get("/venue") { request, _ in try await console { try await venueToday(request) } }
         router.get("/venue/register") { request, _ in try await console { try await registerPage(request) } }
@@ -23,6 +26,9 @@ extension Routes {
         router.get("/venue/poster") { request, _ in try await console { try await posterPage(request) } }
         router.post("/venue/poster/rotate") { request, _ in try await console { try await rotateForm(request) } }
         router.get("/venue/log") { request, _ in try await console { try await logPage(request) } }
+        router.get("/venue/screen") { request, _ in try await console { try await screenPage(request) } }
+        router.get("/venue/settings") { request, _ in try await console { try await settingsPage(request) } }
+        router.post("/venue/settings") { request, _ in try await console { try await settingsForm(request) } }
         router.get("/venue/desk") { request, _ in try await console { try await deskPage(request) } }
         router.post("/venue/desk/scan") { request, _ in try await console { try await deskScanForm(request) } }
         router.post("/venue/desk/checkin") { request, _ in try await console { try await deskCheckinForm(request) } }
@@ -136,7 +142,7 @@ extension Routes {
         guard let raw = request.uri.queryParameters.get("shortCode").map({ String($0) }), !raw.isEmpty else {
             return Views.page("code", CodeView(code: codeField(value: "", error: nil)))
         }
-        if let code = ShortCode.normalize(raw), let venue = try await app.store.venue(shortCode: code) {
+        if let venue = try await app.venue(shortCode: raw) {
             return redirect("/c/" + (app.checkinURL(venue).split(separator: "/").last.map { String($0) } ?? ""))
         }
         let now = app.config.clock()
@@ -265,6 +271,46 @@ extension Routes {
         default: throw AppError.notFound("action")
         }
         return redirect("/admin/accounts")
+    }
+
+    struct AdminVenuesView {
+        let session: Views.SessionView
+        let id: Views.Field
+        let found: Found?
+        let issued: Issued?
+        struct Found { let id: Int64; let name: String; let address: String; let area: String }
+        struct Issued { let name: String; let id: Int64; let key: String }
+    }
+
+    /// An admin finds a venue by its id (printed on its "keep this" sheet and its poster page) to replace a lost key.
+    func adminVenuesPage(_ request: Request, issued: AdminVenuesView.Issued? = nil) async throws -> Response {
+        let (session, view) = try await signedInStaff(request)
+        try session.principal.require(.admin)
+        let raw = request.uri.queryParameters.get("id").map { String($0) } ?? ""
+        var found: AdminVenuesView.Found? = nil
+        var error: String? = nil
+        if !raw.isEmpty {
+            if let id = Int64(raw.trimmingCharacters(in: .whitespaces)), id > 0, let venue = try await app.store.venue(id: id) {
+                found = .init(id: venue.id, name: venue.name, address: venue.address,
+                              area: try await app.areaPath(venue.areaCode).map(\.name).joined(separator: ", "))
+            } else {
+                error = AppError.notFound("venue \(raw)").bilingual
+            }
+        }
+        let field = Views.Field(name: "id", label: "Số địa điểm", en: "Venue id", value: raw, error: error, type: "text", required: true,
+                                inputmode: "numeric", autocomplete: "off", maxlength: "20")
+        return Views.page("admin-venues", AdminVenuesView(session: view, id: field, found: found, issued: issued),
+                          status: error == nil ? .ok : .notFound)
+    }
+
+    func replaceKeyForm(_ request: Request) async throws -> Response {
+        let fields = try await form(request)
+        let (session, _) = try await signedInStaff(request, form: fields)
+        guard let raw = fields["id"], let id = Int64(raw), id > 0 else { throw AppError.invalid("id", "venue id must be a positive whole number") }
+        guard fields["confirm"] == "yes" else { throw AppError.invalid("confirm", "tick the box to confirm that the old key stops working") }
+        let key = try await app.replaceVenueKey(id, by: session.principal, now: app.config.clock())
+        let venue = try await app.venue(id)
+        return try await adminVenuesPage(request, issued: .init(name: venue.name, id: venue.id, key: key))
     }
 
     // MARK: Register
@@ -410,6 +456,96 @@ extension Routes {
         }
         let count = try await app.checkoutEveryone(venue: venue)
         return try await venueToday(request, notice: "Đã cho \(count) người ra. / Checked out \(count) visitors.")
+    }
+
+    // MARK: Door screen
+
+    struct ScreenView {
+        let session: Views.SessionView
+        let venueName: String, qr: String, url: String, secondsLeft: Int, stepSeconds: Int, screenOnly: Bool
+        let word: String, colorClass: String
+    }
+
+    /// For a tablet at the door: a QR code that changes every `screenCodeSeconds`, the page reloading itself when it
+    /// does (no JavaScript). Each load keeps the session alive.
+    func screenPage(_ request: Request) async throws -> Response {
+        let (_, venue, sessionView) = try await signedIn(request)
+        let now = app.config.clock()
+        let (url, left) = app.screenCode(venue, at: now)
+        let svg = QRRender.svg(try QRCode(url), moduleSize: 10)
+        let code = app.dayCode(venueID: venue.id, at: now)
+        return Views.page("screen", ScreenView(
+            session: sessionView, venueName: venue.name, qr: "data:image/svg+xml;base64," + Data(svg.utf8).base64EncodedString(),
+            url: url, secondsLeft: left, stepSeconds: app.config.screenCodeSeconds, screenOnly: venue.screenOnly,
+            word: code.word, colorClass: String(code.color.dropFirst())))
+    }
+
+    // MARK: Settings
+
+    struct SettingsView {
+        let session: Views.SessionView
+        let venueName: String
+        let fields: [Views.Field]
+        let category: [Choice]
+        let categoryError: String?
+        let screenOnly: Bool
+        let notice: String?, problem: String?
+    }
+
+    func settingsPage(_ request: Request, values: [String: String]? = nil, error: AppError? = nil, notice: String? = nil) async throws -> Response {
+        let (_, venue, sessionView) = try await signedIn(request)
+        let current: [String: String] = [
+            "name": venue.name, "address": venue.address, "contactPhone": app.contactPhone(of: venue),
+            "defaultStayMinutes": String(venue.defaultStayMinutes), "capacity": venue.capacity.map(String.init) ?? "",
+            "openingHours": venue.openingHours ?? "", "category": venue.category.rawValue,
+        ]
+        let shown = values ?? current
+        func field(_ name: String, _ label: String, _ en: String) -> Views.Field {
+            Views.Field(name: name, label: label, en: en, value: shown[name] ?? "", error: error.flatMap { $0.field == name ? $0.bilingual : nil })
+        }
+        var name = field("name", "Tên địa điểm", "Venue name"); name.required = true; name.maxlength = "200"
+        var address = field("address", "Địa chỉ (số nhà, đường)", "Street address"); address.required = true; address.maxlength = "300"
+        var phone = field("contactPhone", "Số điện thoại liên hệ", "Contact phone"); phone.required = true; phone.type = "tel"; phone.inputmode = "tel"
+        var stay = field("defaultStayMinutes", "Thời gian ở lại thường lệ (phút)", "Usual stay (minutes)"); stay.type = "number"; stay.inputmode = "numeric"
+        var capacity = field("capacity", "Sức chứa (người, không bắt buộc)", "Capacity (people, optional)"); capacity.type = "number"; capacity.inputmode = "numeric"
+        var hours = field("openingHours", "Giờ mở cửa (không bắt buộc)", "Opening hours (optional)"); hours.maxlength = "100"
+        let categories = VenueCategory.allCases.map { c in
+            Choice(value: c.rawValue, label: "\(c.vietnamese) / \(c.english)", selected: c.rawValue == shown["category"])
+        }
+        let placed = ["name", "address", "contactPhone", "defaultStayMinutes", "capacity", "openingHours", "category"]
+        return Views.page("settings", SettingsView(
+            session: sessionView, venueName: venue.name, fields: [name, address, phone, stay, capacity, hours], category: categories,
+            categoryError: error.flatMap { $0.field == "category" ? $0.bilingual : nil },
+            screenOnly: values.map { $0["screenOnly"] == "yes" } ?? venue.screenOnly, notice: notice,
+            problem: error.flatMap { placed.contains($0.field ?? "") ? nil : $0.bilingual }), status: error?.httpStatus ?? .ok)
+    }
+
+    func settingsForm(_ request: Request) async throws -> Response {
+        let fields = try await form(request)
+        let (session, venue, _) = try await signedIn(request, form: fields)
+        do {
+            var changes = TruyVet.VenueChanges()
+            changes.name = fields["name"]
+            changes.address = fields["address"]
+            changes.category = fields["category"]
+            changes.contactPhone = fields["contactPhone"]
+            func number(_ name: String) throws(AppError) -> Int? {
+                guard let raw = fields[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+                guard let n = Int(raw) else { throw AppError.invalid(name, "\(name) must be a whole number") }
+                return n
+            }
+            changes.defaultStayMinutes = try number("defaultStayMinutes")
+            changes.capacity = try number("capacity")
+            changes.clearCapacity = changes.capacity == nil
+            let hours = fields["openingHours"]?.trimmingCharacters(in: .whitespaces) ?? ""
+            changes.openingHours = hours.isEmpty ? nil : hours
+            changes.clearOpeningHours = hours.isEmpty
+            changes.screenOnly = fields["screenOnly"] == "yes"
+            _ = try await app.editVenue(venue.id, changes, by: session.principal, now: app.config.clock())
+            return try await settingsPage(request, notice: "Đã lưu. / Saved.")
+        } catch let error as AppError where error.kind == .badRequest {
+            return try await settingsPage(request, values: fields, error: error)
+        }
     }
 
     // MARK: Staff desk

@@ -298,10 +298,12 @@ extension Response {
 
 /// Tables as CSV downloads (the text comes from `CSV.render`), and the one `format=json|csv` parameter.
 enum CSVDownload {
+    /// With a UTF-8 byte order mark first, so that Excel on Windows reads Vietnamese as UTF-8 (every CSV reader here,
+    /// and `CSV.parse`, skips it).
     static func response(_ text: String, filename: String) -> Response {
         Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8",
                                         .contentDisposition: "attachment; filename=\"\(filename)\"", .cacheControl: "no-store"],
-                 body: .init(byteBuffer: ByteBuffer(string: text)))
+                 body: .init(byteBuffer: ByteBuffer(string: "\u{FEFF}" + text)))
     }
 
     /// true for `format=csv`, false for none or `format=json`; 400 otherwise.

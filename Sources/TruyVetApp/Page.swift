@@ -57,7 +57,9 @@ enum Page {
         struct VenueLine { let name: String; let address: String }
         struct Known { let action: String; let masked: String }
         struct Problem { let message: String }
+        struct Inside { let ref: String; let secret: String; let since: String }
         let venue: VenueLine
+        let inside: Inside?
         let areaLine: String
         let action: String
         let known: Known?
@@ -67,7 +69,7 @@ enum Page {
     }
 
     static func checkinForm(venue: Venue, areaLine: String, token: String, known: TruyVet.OpenedPerson?, error: AppError?,
-                            form: [String: String] = [:]) -> Response {
+                            form: [String: String] = [:], inside: TruyVet.Receipt? = nil) -> Response {
         let action = "/c/\(token)"
         func field(_ name: String, _ label: String, _ en: String) -> Views.Field {
             var f = Views.Field(name: name, label: label, en: en, value: form[name] ?? "")
@@ -82,7 +84,9 @@ enum Page {
         id.inputmode = "numeric"; id.maxlength = "14"
         // An error about a field is shown beside it; any other error above the form.
         let problem = error.flatMap { e in ["name", "phone", "idNumber"].contains(e.field ?? "") ? nil : CheckinView.Problem(message: e.message) }
-        let view = CheckinView(venue: .init(name: venue.name, address: venue.address), areaLine: areaLine, action: action,
+        let view = CheckinView(venue: .init(name: venue.name, address: venue.address),
+                               inside: inside.map { .init(ref: $0.ref, secret: $0.checkoutSecret, since: Instant.readable($0.visit.checkinAt)) },
+                               areaLine: areaLine, action: action,
                                known: known.map { .init(action: action, masked: masked($0)) }, problem: problem, fields: [name, phone, id])
         return Views.page("checkin", view, status: error?.httpStatus ?? .ok)
     }

@@ -39,7 +39,9 @@ struct Routes: Sendable {
         v1.post("venues") { request, context in try await registerVenue(request, context) }
         v1.get("venues") { request, _ in try await listVenues(request) }
         v1.get("venues/:id") { request, context in try await showVenue(request, context) }
+        v1.patch("venues/:id") { request, context in try await editVenue(request, context) }
         v1.get("venues/:id/:file") { request, context in try await poster(request, context) }
+        v1.post("venues/:id/key") { request, context in try await replaceKey(request, context) }
         v1.post("venues/:id/poster/rotate") { request, context in try await rotate(request, context) }
         v1.get("posters") { request, _ in try await batchPosters(request) }
 
@@ -116,6 +118,19 @@ struct Routes: Sendable {
 
     func showVenue(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         try JSON.response(try await venueJSON(try await managedVenue(request, context)))
+    }
+
+    func editVenue(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try await principal(request)
+        let id = try venueID(context)
+        let changes = try await JSON.decode(TruyVet.VenueChanges.self, from: request, context: context)
+        return try JSON.response(try await venueJSON(try await app.editVenue(id, changes, by: principal)))
+    }
+
+    func replaceKey(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try await principal(request)
+        let key = try await app.replaceVenueKey(try venueID(context), by: principal)
+        return try JSON.response(["managementToken": key], status: .created)
     }
 
     func listVenues(_ request: Request) async throws -> Response {
@@ -237,7 +252,7 @@ struct Routes: Sendable {
             areaCode: venue.areaCode, area: path.map { AreaRef(code: $0.code, name: $0.name, level: $0.level.rawValue) },
             defaultStayMinutes: venue.defaultStayMinutes, contactPhone: app.contactPhone(of: venue), capacity: venue.capacity,
             openingHours: venue.openingHours, shortCode: venue.formattedShortCode, posterGeneration: venue.posterGeneration,
-            createdAt: venue.createdAt, checkinUrl: app.checkinURL(venue),
+            screenOnly: venue.screenOnly, createdAt: venue.createdAt, checkinUrl: app.checkinURL(venue),
             links: Links(venue: self_, posterPdf: "\(self_)/poster.pdf", posterPng: "\(self_)/poster.png",
                          posterSvg: "\(self_)/poster.svg", rotatePoster: "\(self_)/poster/rotate"))
     }
@@ -297,6 +312,7 @@ struct VenueJSON: Encodable {
     let openingHours: String?
     let shortCode: String
     let posterGeneration: UInt32
+    let screenOnly: Bool
     let createdAt: Date
     let checkinUrl: String
     let links: Links

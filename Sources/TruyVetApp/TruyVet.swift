@@ -132,6 +132,51 @@ public struct TruyVet: Sendable {
         (try? cipher.open(venue.sealedContactPhone)) ?? ""
     }
 
+    /// What an owner may change about a venue (`PATCH /v1/venues/{id}` and the settings form); a field left out stays.
+    /// Its commune, codes and poster generation never change here.
+    public struct VenueChanges: Sendable, Decodable {
+        public var name: String?
+        public var address: String?
+        public var category: String?
+        public var defaultStayMinutes: Int?
+        public var contactPhone: String?
+        public var capacity: Int?
+        public var openingHours: String?
+        public var screenOnly: Bool?
+        /// The form's empty capacity or opening hours: remove them (JSON cannot say this with a missing field).
+        public var clearCapacity = false
+        public var clearOpeningHours = false
+
+        enum CodingKeys: String, CodingKey { case name, address, category, defaultStayMinutes, contactPhone, capacity, openingHours, screenOnly }
+
+        public init() {}
+    }
+
+    /// Edits a venue's details, validated like a registration. The venue's own key or an admin; audited.
+    public func editVenue(_ id: Int64, _ changes: VenueChanges, by principal: Principal, now: Date = Date()) async throws -> Venue {
+        guard principal.mayManage(venue: id) else { throw AppError.forbidden("this token cannot manage venue \(id)") }
+        var venue = try await venue(id)
+        let merged = VenueRegistration(
+            name: changes.name ?? venue.name, address: changes.address ?? venue.address, areaCode: venue.areaCode,
+            category: changes.category ?? venue.category.rawValue, defaultStayMinutes: changes.defaultStayMinutes ?? venue.defaultStayMinutes,
+            contactPhone: changes.contactPhone ?? contactPhone(of: venue),
+            capacity: changes.clearCapacity ? nil : changes.capacity ?? venue.capacity,
+            openingHours: changes.clearOpeningHours ? nil : changes.openingHours ?? venue.openingHours)
+        let valid = try merged.validated()
+        venue.name = valid.name
+        venue.address = valid.address
+        venue.category = valid.category
+        venue.defaultStayMinutes = valid.defaultStayMinutes
+        venue.sealedContactPhone = cipher.seal(valid.contactPhone)
+        venue.capacity = valid.capacity
+        venue.openingHours = valid.openingHours
+        if let screenOnly = changes.screenOnly { venue.screenOnly = screenOnly }
+        guard let saved = try await store.updateVenue(venue) else { throw AppError.notFound("venue \(id)") }
+        try await audit(principal, action: "venue.edit", caseID: nil, reason: "venue details changed", now: now,
+                        detail: "venue=\(id) screenOnly=\(saved.screenOnly)")
+        return saved
+    }
+
     /// A new poster: old QR codes and the old short code stop working at once.
     public func rotatePoster(_ id: Int64) async throws -> Venue {
         let before = try await venue(id)
@@ -159,7 +204,8 @@ public struct TruyVet: Sendable {
         config.resolvedPublicURL + "/c/" + PosterToken.sign(venueID: venue.id, generation: venue.posterGeneration, keyring: keyring)
     }
 
-    /// The venue a poster token stands for, or nil: forged, tampered, rotated, retired key and unknown venue alike.
+    /// The venue a poster token or a door screen's code stands for, or nil: forged, tampered, rotated, retired key,
+    /// unknown venue, an expired screen code and a printed poster of a "screen codes only" venue alike.
     public func verifyPoster(token: String) async throws -> Venue? {
         switch lookupPoster(token: token) {
         case .venue(let venue): return venue
@@ -168,23 +214,58 @@ public struct TruyVet: Sendable {
         }
     }
 
-    /// A poster token's venue when it can be told without I/O (a remembered token, a cached venue), else what to ask the store.
+    /// What a verified code claims.
+    struct CodeClaims: Sendable {
+        let venueID: Int64
+        let generation: UInt32
+        /// A door screen's code (accepted for "screen codes only" venues), not a printed poster.
+        let screen: Bool
+    }
+
+    /// A code's venue when it can be told without I/O (a remembered token, a cached venue), else what to ask the store.
     enum PosterLookup: Sendable {
         case venue(Venue)
         case invalid
-        case ask(PosterToken)
+        case ask(CodeClaims)
     }
 
     func lookupPoster(token: String) -> PosterLookup {
-        guard let claims = posters.verify(token) else { return .invalid }
+        let claims: CodeClaims
+        if token.utf8.count == ScreenToken.encodedLength {
+            guard let screen = ScreenToken.verify(token, keyring: keyring),
+                  screen.isCurrent(at: config.clock(), seconds: config.screenCodeSeconds) else { return .invalid }
+            claims = CodeClaims(venueID: screen.venueID, generation: screen.generation, screen: true)
+        } else {
+            guard let poster = posters.verify(token) else { return .invalid }
+            claims = CodeClaims(venueID: poster.venueID, generation: poster.generation, screen: false)
+        }
         guard let venue = store.cachedVenue(id: claims.venueID) else { return .ask(claims) }
-        return venue.posterGeneration == claims.generation ? .venue(venue) : .invalid
+        return Self.accepts(venue, claims) ? .venue(venue) : .invalid
     }
 
-    /// The venue of verified claims, nil when it is unknown or the poster was rotated since.
-    func venue(_ claims: PosterToken) async throws -> Venue? {
-        guard let venue = try await store.venue(id: claims.venueID), venue.posterGeneration == claims.generation else { return nil }
+    static func accepts(_ venue: Venue, _ claims: CodeClaims) -> Bool {
+        venue.posterGeneration == claims.generation && (claims.screen || !venue.screenOnly)
+    }
+
+    func venue(_ claims: CodeClaims) async throws -> Venue? {
+        guard let venue = try await store.venue(id: claims.venueID), Self.accepts(venue, claims) else { return nil }
         return venue
+    }
+
+    /// The venue a typed short code names; nil for an unknown code or a "screen codes only" venue (the short code is
+    /// printed on its posters).
+    public func venue(shortCode raw: String) async throws -> Venue? {
+        guard let code = ShortCode.normalize(raw), let venue = try await store.venue(shortCode: code), !venue.screenOnly else { return nil }
+        return venue
+    }
+
+    /// The door screen's code now: its check-in URL and the seconds until the next one.
+    public func screenCode(_ venue: Venue, at date: Date) -> (url: String, secondsLeft: Int) {
+        let seconds = config.screenCodeSeconds
+        let step = ScreenToken.step(at: date, seconds: seconds)
+        let token = ScreenToken.sign(venueID: venue.id, generation: venue.posterGeneration, step: step, keyring: keyring)
+        let next = Double(Int64(step) + 1) * Double(seconds)
+        return (config.resolvedPublicURL + "/c/" + token, max(1, Int((next - date.timeIntervalSince1970).rounded(.up))))
     }
 
     // MARK: Posters
@@ -258,6 +339,19 @@ public struct TruyVet: Sendable {
         let token = BearerToken.generate()
         _ = try await store.insertToken(hash: BearerToken.hash(token), role: role, venueID: role == .venue ? venueID : nil, label: label)
         return token
+    }
+
+    /// A venue lost its management key: every key of the venue is revoked (their sessions end) and a new one is
+    /// returned, to be shown once. Admins only; audited.
+    public func replaceVenueKey(_ venueID: Int64, by principal: Principal, now: Date = Date()) async throws -> String {
+        try principal.require(.admin)
+        let venue = try await venue(venueID)
+        for token in try await store.tokens() where token.role == .venue && token.venueID == venue.id && token.revokedAt == nil {
+            _ = try await store.revokeToken(id: token.id, at: now)
+        }
+        let key = try await createToken(role: .venue, venueID: venue.id, label: "replacement key")
+        try await audit(principal, action: "venue.replace_key", caseID: nil, reason: "management key replaced", now: now, detail: "venue=\(venue.id)")
+        return key
     }
 
     /// The principal of an `Authorization: Bearer …` value; nil when missing, unknown or revoked (read from the store

@@ -87,6 +87,12 @@ public enum Instant {
     }
 
     /// `08:30 19/11/2021`, for pages people read.
+    /// `21/11/2021 14:05`: local time as Vietnamese spreadsheets write it.
+    public static func spreadsheet(_ date: Date) -> String {
+        let (y, mo, d, h, mi, _) = local(date)
+        return "\(pad(d))/\(pad(mo))/\(pad(y, 4)) \(pad(h)):\(pad(mi))"
+    }
+
     public static func readable(_ date: Date) -> String {
         let (y, mo, d, h, mi, _) = local(date)
         return "\(pad(h)):\(pad(mi)) \(pad(d))/\(pad(mo))/\(pad(y, 4))"

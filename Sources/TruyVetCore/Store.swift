@@ -37,6 +37,9 @@ public protocol Store: Sendable {
     /// when there is no such venue. When `shortCode` is taken already nothing changes and the venue keeps its old code
     /// (the caller draws again).
     func rotatePoster(venueID: Int64, shortCode: String) async throws -> Venue?
+    /// Writes a venue's editable details (name, address, category, default stay, capacity, opening hours, contact
+    /// phone, screen codes only); nil when there is no such venue. Its id, area, codes and poster generation stay.
+    func updateVenue(_ venue: Venue) async throws -> Venue?
     /// Seals contact phones stored in clear by earlier versions; returns how many.
     func sealClearContactPhones(_ seal: @Sendable (String) -> Data) async throws -> Int
 

@@ -80,10 +80,13 @@ public struct Venue: Sendable, Equatable, Codable {
     /// Poster generation: rotating the poster increments it and old posters stop verifying.
     public var posterGeneration: UInt32
     public var createdAt: Date
+    /// Only the door screen's rotating codes check in here: the printed posters (and their short code) answer like a
+    /// forged code, so that a photographed poster cannot be used from elsewhere.
+    public var screenOnly: Bool
 
     public init(id: Int64, name: String, address: String, areaCode: String, districtCode: String, provinceCode: String,
                 category: VenueCategory, defaultStayMinutes: Int, sealedContactPhone: Data, capacity: Int?, openingHours: String?,
-                shortCode: String, posterGeneration: UInt32, createdAt: Date) {
+                shortCode: String, posterGeneration: UInt32, createdAt: Date, screenOnly: Bool = false) {
         self.id = id
         self.name = name
         self.address = address
@@ -98,6 +101,7 @@ public struct Venue: Sendable, Equatable, Codable {
         self.shortCode = shortCode
         self.posterGeneration = posterGeneration
         self.createdAt = createdAt
+        self.screenOnly = screenOnly
     }
 
     /// `ABCD-EFGH-JK`, for reading aloud and typing.

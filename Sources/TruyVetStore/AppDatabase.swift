@@ -378,6 +378,9 @@ public final class AppDatabase: Sendable {
                 CREATE INDEX sessions_seen ON sessions(seen_at);
                 """)
         }
+        migrator.registerMigration("v10: screen codes only") { db in
+            try db.execute(sql: "ALTER TABLE venues ADD COLUMN screen_only INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

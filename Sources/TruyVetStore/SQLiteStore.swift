@@ -144,6 +144,20 @@ public struct SQLiteStore: Store {
         }
     }
 
+    public func updateVenue(_ v: Venue) async throws -> Venue? {
+        try await writer.write { db in
+            try db.execute(sql: """
+                UPDATE venues SET name = ?, address = ?, category = ?, default_stay_minutes = ?, capacity = ?, opening_hours = ?,
+                    contact_phone_enc = ?, screen_only = ? WHERE id = ?
+                """, arguments: [v.name, v.address, v.category.rawValue, v.defaultStayMinutes, v.capacity, v.openingHours,
+                                 v.sealedContactPhone, v.screenOnly, v.id])
+            return try Row.fetchOne(db, sql: "SELECT * FROM venues WHERE id = ?", arguments: [v.id]).map(Self.venue)
+        }.map { venue in
+            cache.remember(venue)
+            return venue
+        }
+    }
+
     public func sealClearContactPhones(_ seal: @Sendable (String) -> Data) async throws -> Int {
         let changed = try await writer.write { db in
             let rows = try Row.fetchAll(db, sql: "SELECT id, contact_phone FROM venues WHERE contact_phone <> '' OR contact_phone_enc IS NULL")
@@ -164,7 +178,7 @@ public struct SQLiteStore: Store {
               defaultStayMinutes: row["default_stay_minutes"], sealedContactPhone: row["contact_phone_enc"] ?? Data(),
               capacity: row["capacity"], openingHours: row["opening_hours"], shortCode: row["short_code"],
               posterGeneration: UInt32(truncatingIfNeeded: row["poster_generation"] as Int64),
-              createdAt: Date(timeIntervalSince1970: row["created_at"]))
+              createdAt: Date(timeIntervalSince1970: row["created_at"]), screenOnly: row["screen_only"] ?? false)
     }
 
     // MARK: Tokens

@@ -20,8 +20,10 @@ extension TestApp.Client {
     /// A device cookie, as the check-in page sets it (22 base64url characters).
     static func device(_ n: Int) -> String { "tv_device=" + Base64URL.encode((0..<16).map { UInt8(truncatingIfNeeded: n + $0) }) }
 
-    func checkin(_ reg: Registered, name: String = "Nguyễn Văn An", phone: String = "0912 345 678", extra: String = "") async throws -> TestApp.Reply {
-        try await call(.post, "/v1/checkins", json: #"{"token": "\#(reg.venue.checkinUrl)", "name": "\#(name)", "phone": "\#(phone)"\#(extra)}"#)
+    /// `token`: another code of the venue (a door screen's) instead of its poster.
+    func checkin(_ reg: Registered, name: String = "Nguyễn Văn An", phone: String = "0912 345 678", extra: String = "",
+                 token: String? = nil) async throws -> TestApp.Reply {
+        try await call(.post, "/v1/checkins", json: #"{"token": "\#(token ?? reg.venue.checkinUrl)", "name": "\#(name)", "phone": "\#(phone)"\#(extra)}"#)
     }
 }
 
@@ -145,6 +147,9 @@ extension TestApp.Client {
             let rows = try CSV.parse(csv.text)
             #expect(rows[0].fields.prefix(3) == ["visit_id", "name", "phone"])
             #expect(rows[1].fields[2] == "'+84912345678", "a phone never runs as a formula and still reads as the phone")
+            #expect(csv.body.starts(with: [0xEF, 0xBB, 0xBF]), "a BOM, for Excel")
+            #expect(rows[0].fields.suffix(2) == ["checkin_local", "checkout_local"])
+            #expect(rows[1].fields[8].range(of: #"^\d\d/\d\d/\d{4} \d\d:\d\d$"#, options: .regularExpression) != nil)
             #expect(try await c.call(.get, "/v1/venues/\(cafe.venue.id)/visits", token: market.managementToken).status == 403)
             #expect(try await c.call(.get, "/v1/venues/\(cafe.venue.id)/visits?from=yesterday", token: cafe.managementToken).error?.field == "from")
         }

@@ -234,3 +234,53 @@ extension TestApp.Client {
         }
     }
 }
+
+@Suite struct VenueKeyAndExitTests {
+    @Test func scanningThePosterAgainOnTheWayOutOffersCheckOutFirst() async throws {
+        try await TestApp.make().run { plain in
+            let reg = try await plain.register()
+            let phone = plain.withCookie(TestApp.Client.device(7))
+            #expect(try await phone.call(.post, reg.checkinPath, body: Array("name=An&phone=0912345678".utf8)).status == 303)
+            let again = try await phone.call(.get, reg.checkinPath, accept: "text/html")
+            #expect(again.status == 200 && again.text.contains(#"id="checkout-first""#))
+            // Another phone sees the plain form: nothing about who is inside.
+            let other = try await plain.withCookie(TestApp.Client.device(8)).call(.get, reg.checkinPath, accept: "text/html")
+            #expect(!other.text.contains("checkout-first"))
+            let form = again.text
+            let action = try #require(form.range(of: #"action="/r/[^"]+/checkout""#, options: .regularExpression).map { String(form[$0].dropFirst(8).dropLast()) })
+            let secret = try #require(form.range(of: #"name="s" value="[^"]+""#, options: .regularExpression).map { String(form[$0].dropFirst(16).dropLast()) })
+            let out = try await phone.call(.post, action, body: Array("s=\(secret)".utf8))
+            #expect(out.status == 200 && out.text.contains("ĐÃ RA"))
+            #expect(!(try await phone.call(.get, reg.checkinPath, accept: "text/html")).text.contains("checkout-first"))
+        }
+    }
+
+    @Test func anAdminReplacesALostKeyAndTheOldOneStopsWorking() async throws {
+        let test = try await TestApp.make { $0.passwordCost = 4 }
+        _ = try await test.app.createAccount(username: "boss", role: "admin", password: "correct horse battery", by: StaffAccountTests.admin)
+        try await test.run { c in
+            let reg = try await c.register()
+            let owner = try await c.signIn(reg.managementToken)
+            let tracer = try await c.call(.post, "/v1/tokens", token: TestApp.adminToken, json: #"{"role": "tracer", "label": "t"}"#)
+            let tracerToken = try #require(try JSONSerialization.jsonObject(with: Data(tracer.body)) as? [String: Any])["token"] as? String
+            #expect(try await c.call(.post, "/v1/venues/\(reg.venue.id)/key", token: tracerToken).status == 403)
+            #expect(try await c.call(.post, "/v1/venues/\(reg.venue.id)/key", token: reg.managementToken).status == 403)
+            let replaced = try await c.call(.post, "/v1/venues/\(reg.venue.id)/key", token: TestApp.adminToken)
+            #expect(replaced.status == 201)
+            let key = try #require(try JSONSerialization.jsonObject(with: Data(replaced.body)) as? [String: Any])["managementToken"] as? String
+            #expect(try await c.call(.get, "/v1/venues/\(reg.venue.id)", token: reg.managementToken).status == 401)
+            #expect(try await owner.call(.get, "/venue").status == 303, "the old key's session ended")
+            #expect(try await c.call(.get, "/v1/venues/\(reg.venue.id)", token: try #require(key)).status == 200)
+
+            let (_, admin) = try await c.staffSignIn("boss", "correct horse battery")
+            let found = try await admin.call(.get, "/admin/venues?id=\(reg.venue.id)")
+            #expect(found.status == 200 && found.text.contains("Quán Phở Bà Tư"))
+            #expect(try await admin.call(.get, "/admin/venues?id=999").status == 404)
+            let csrf = try await admin.csrf(on: "/admin/venues?id=\(reg.venue.id)")
+            #expect(try await admin.form("/admin/venues/key", ["csrf": csrf, "id": String(reg.venue.id)]).status == 400)
+            let issued = try await admin.form("/admin/venues/key", ["csrf": csrf, "id": String(reg.venue.id), "confirm": "yes"])
+            #expect(issued.status == 200 && issued.text.contains(#"id="new-key""#))
+            #expect(try await c.call(.get, "/v1/venues/\(reg.venue.id)", token: try #require(key)).status == 401)
+        }
+    }
+}

@@ -59,11 +59,11 @@ def shot(driver, name):
     driver.save_screenshot(os.path.join(SHOTS, f"{name}.png"))
 
 
-def accessible(driver, page):
+def accessible(driver, page, allowed=()):
     axe = Axe(driver)
     axe.inject()
     results = axe.run()
-    bad = [v for v in results["violations"] if v.get("impact") in ("serious", "critical")]
+    bad = [v for v in results["violations"] if v.get("impact") in ("serious", "critical") and v["id"] not in allowed]
     assert not bad, f"{page}: " + "; ".join(f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in bad)
 
 
@@ -188,6 +188,24 @@ try:
         owner.get(BASE + "/venue")
         assert wait(owner, "#inside-count").text == "2"
     check("the staff desk checks in a personal card's code typed by a scanner", desk)
+
+    def screen():
+        owner.get(BASE + "/venue/screen")
+        WebDriverWait(owner, 15).until(lambda d: d.execute_script("return document.getElementById('screen-qr').naturalWidth") > 0)
+        refresh = owner.find_element(By.CSS_SELECTOR, "meta[http-equiv='refresh']").get_attribute("content")
+        assert 1 <= int(refresh) <= 30, refresh
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "screen.png")
+            owner.save_screenshot(path)
+            shot(owner, "11-door-screen")
+            url = subprocess.run(["zbarimg", "-q", "--raw", path], capture_output=True, text=True).stdout.strip()
+        assert url.startswith(BASE + "/c/") and len(url.rsplit("/", 1)[1]) == 43, url
+        # The door screen is a display for a tablet that nobody reads or types on: reloading itself as its code changes
+        # is its purpose (axe's meta-refresh rule is about pages people read).
+        accessible(owner, "door screen", allowed=("meta-refresh",))
+        visitor.get(url)
+        assert wait(visitor, "#f-name")
+    check("the door screen shows a rotating QR code that a phone can open", screen)
 
     def sign_out_in_log():
         owner.find_element(By.CSS_SELECTOR, "header form button").click()
