@@ -27,6 +27,7 @@ extension Routes {
         router.post("/venue/poster/rotate") { request, _ in try await console { try await rotateForm(request) } }
         router.get("/venue/log") { request, _ in try await console { try await logPage(request) } }
         router.get("/venue/screen") { request, _ in try await console { try await screenPage(request) } }
+        router.get("/venue/status") { request, _ in try await console { try await statusPage(request) } }
         router.get("/venue/settings") { request, _ in try await console { try await settingsPage(request) } }
         router.post("/venue/settings") { request, _ in try await console { try await settingsForm(request) } }
         router.get("/venue/desk") { request, _ in try await console { try await deskPage(request) } }
@@ -478,6 +479,53 @@ extension Routes {
             session: sessionView, venueName: venue.name, qr: "data:image/svg+xml;base64," + Data(svg.utf8).base64EncodedString(),
             url: url, secondsLeft: left, stepSeconds: app.config.screenCodeSeconds, screenOnly: venue.screenOnly,
             word: code.word, colorClass: String(code.color.dropFirst())))
+    }
+
+    // MARK: Status
+
+    struct StatusView {
+        let session: Views.SessionView
+        let venueName: String, commune: String, category: String
+        let inForce: LevelLine?, upcoming: LevelLine?
+        let assessed: String?
+        let everyLevel: [MeasureTable.Rule]
+        let windows: [WindowLine], flags: [FlagLine]
+        let hasWindows: Bool, hasFlags: Bool
+        struct LevelLine { let level: Int; let label: String; let effectiveFrom: String; let measure: String; let measureEn: String }
+        struct WindowLine { let from: String; let to: String; let withdrawn: Bool }
+        struct FlagLine { let at: String; let detail: String }
+    }
+
+    /// What applies to the venue: the level in force in its commune and what it means for its category, the change
+    /// announced to come, the exposure windows tracers published for it, and its burst flags.
+    func statusPage(_ request: Request) async throws -> Response {
+        let (_, venue, sessionView) = try await signedIn(request)
+        let now = app.config.clock()
+        let status = try await app.venueStatus(venue, at: now)
+        func line(_ a: Announcement?) -> StatusView.LevelLine? {
+            a.map { a in
+                let color = app.levelRules.rules(province: nil, on: a.date).color(a.level)
+                let measure = app.measures.measure(for: venue.category, level: a.level)
+                return .init(level: a.level, label: color.vi, effectiveFrom: Instant.readable(a.effectiveFrom), measure: measure.vi, measureEn: measure.en)
+            }
+        }
+        let assessed: String? = switch status.assessed {
+        case .success(let a)?: "Cấp \(a.level) theo số liệu ngày \(a.date) (chưa công bố nếu khác cấp đang áp dụng) / level \(a.level) on \(a.date)'s figures"
+        case .failure(let e)?: e.bilingual
+        case nil: nil
+        }
+        let since = now.addingTimeInterval(-30 * 86400)
+        let windows = try await app.store.publishedWindows(venueID: venue.id, area: nil, since: since).map {
+            StatusView.WindowLine(from: Instant.readable($0.from), to: Instant.readable($0.to), withdrawn: $0.withdrawnAt != nil)
+        }
+        let flags = try await app.store.flags(venueID: venue.id, since: since, limit: 100).map {
+            StatusView.FlagLine(at: Instant.readable($0.at), detail: $0.detail)
+        }
+        let path = try await app.areaPath(venue.areaCode).map(\.name).joined(separator: ", ")
+        return Views.page("status", StatusView(
+            session: sessionView, venueName: venue.name, commune: path, category: "\(venue.category.vietnamese) / \(venue.category.english)",
+            inForce: line(status.inForce), upcoming: line(status.upcoming), assessed: assessed, everyLevel: app.measures.everyLevel,
+            windows: windows, flags: flags, hasWindows: !windows.isEmpty, hasFlags: !flags.isEmpty))
     }
 
     // MARK: Settings

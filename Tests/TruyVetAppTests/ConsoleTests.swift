@@ -10,6 +10,7 @@ final class TestClock: Sendable {
     private let now = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
     var read: @Sendable () -> Date { { [self] in now.withLock { $0 } } }
     func advance(_ seconds: TimeInterval) { now.withLock { $0 += seconds } }
+    func set(_ date: Date) { now.withLock { $0 = date } }
 }
 
 extension TestApp.Client {
@@ -281,6 +282,31 @@ extension TestApp.Client {
             let issued = try await admin.form("/admin/venues/key", ["csrf": csrf, "id": String(reg.venue.id), "confirm": "yes"])
             #expect(issued.status == 200 && issued.text.contains(#"id="new-key""#))
             #expect(try await c.call(.get, "/v1/venues/\(reg.venue.id)", token: try #require(key)).status == 401)
+        }
+    }
+}
+
+@Suite struct VenueStatusPageTests {
+    @Test func theStatusPageShowsTheComingLevelThenTheOneInForceWithTheVenuesMeasure() async throws {
+        let clock = TestClock()
+        try await TestApp.make { $0.clock = clock.read }.run { c in
+            let health = try await c.token("health"), tracer = try await c.token("tracer")
+            let karaoke = try await c.register(name: "Karaoke Ánh Dương", area: "01840", category: "high_risk_service")
+            for (code, population) in ["01840": 10_000, "058": 40_000, "06": 316_463] {
+                _ = try await c.call(.put, "/v1/areas/\(code)/population", token: health, json: #"{"population": \#(population)}"#)
+            }
+            try await c.confirm(3, phonePrefix: "0901111", tracer: tracer)
+            try await c.confirm(1, phonePrefix: "0903333", day: "2021-11-12", tracer: tracer)
+            #expect(try await c.call(.post, "/v1/areas/06/announcements", token: health,
+                                     json: #"{"date": "2021-11-19", "announcedAt": "2021-11-19T18:00:00+07:00"}"#).status == 201)
+            let owner = try await c.signIn(karaoke.managementToken)
+            clock.set(try Instant.parse("2021-11-20T12:00:00+07:00", field: "t"))
+            let before = try await owner.call(.get, "/venue/status").text
+            #expect(before.contains(#"<div class="box level-2" id="upcoming">"#) && before.contains("Dừng hoạt động hoặc Hạn chế hoạt động"))
+            #expect(before.contains(#"<p class="muted" id="in-force">"#))
+            clock.set(try Instant.parse("2021-11-22T08:00:00+07:00", field: "t"))
+            let after = try await owner.call(.get, "/venue/status").text
+            #expect(after.contains(#"<div class="box level-2" id="in-force">"#) && !after.contains(#"id="upcoming""#))
         }
     }
 }
