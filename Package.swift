@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         // C libraries, found with pkg-config and installed from Debian packages.
@@ -51,6 +52,7 @@ let package = Package(
             .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "MultipartKit", package: "multipart-kit"),
         ], resources: [.copy("Resources/level-rules.json"), .copy("Resources/measures.json"), .copy("Resources/openapi.json"),
                        .copy("Resources/templates"), .copy("Resources/style.css")]),
         .executableTarget(name: "truyvet", dependencies: [

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import MultipartKit
 import TruyVetCore
 import TruyVetQR
 
@@ -27,6 +28,8 @@ extension Routes {
         router.post("/venue/poster/rotate") { request, _ in try await console { try await rotateForm(request) } }
         router.get("/venue/log") { request, _ in try await console { try await logPage(request) } }
         router.get("/venue/screen") { request, _ in try await console { try await screenPage(request) } }
+        router.get("/venue/import") { request, _ in try await console { try await importPage(request) } }
+        router.post("/venue/import") { request, context in try await console { try await importForm(request, context) } }
         router.get("/venue/status") { request, _ in try await console { try await statusPage(request) } }
         router.get("/venue/settings") { request, _ in try await console { try await settingsPage(request) } }
         router.post("/venue/settings") { request, _ in try await console { try await settingsForm(request) } }
@@ -479,6 +482,61 @@ extension Routes {
             session: sessionView, venueName: venue.name, qr: "data:image/svg+xml;base64," + Data(svg.utf8).base64EncodedString(),
             url: url, secondsLeft: left, stepSeconds: app.config.screenCodeSeconds, screenOnly: venue.screenOnly,
             word: code.word, colorClass: String(code.color.dropFirst())))
+    }
+
+    // MARK: Import
+
+    struct ImportView {
+        let session: Views.SessionView
+        let venueName: String, venueId: Int64
+        let report: Report?
+        let problem: String?
+        struct Report {
+            let accepted: Int, duplicates: Int
+            let rejected: [Row], repaired: [Row]
+            let hasRejected: Bool, hasRepaired: Bool
+        }
+        struct Row { let line: Int; let field: String; let text: String }
+    }
+
+    func importPage(_ request: Request, report: TruyVet.VisitImportReport? = nil, error: AppError? = nil) async throws -> Response {
+        let (_, venue, sessionView) = try await signedIn(request)
+        let shown = report.map { r in
+            ImportView.Report(
+                accepted: r.accepted, duplicates: r.duplicates,
+                rejected: r.rejected.map { .init(line: $0.line, field: $0.field ?? "", text: $0.reason) },
+                repaired: r.repaired.map { .init(line: $0.line, field: $0.field, text: "\($0.from) → \($0.to)") },
+                hasRejected: !r.rejected.isEmpty, hasRepaired: !r.repaired.isEmpty)
+        }
+        return Views.page("import", ImportView(session: sessionView, venueName: venue.name, venueId: venue.id, report: shown,
+                                               problem: error?.bilingual), status: error?.httpStatus ?? .ok)
+    }
+
+    /// A paper log or passenger list uploaded as a file (multipart/form-data, field `body`, with `csrf`): the same
+    /// import as `POST /v1/visits/import`, its per-row report shown as a table.
+    func importForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data"),
+              let boundary = type.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) })
+                .first(where: { $0.lowercased().hasPrefix("boundary=") }).map({ String($0.dropFirst("boundary=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }) else {
+            throw AppError.invalid("body", "send the file as multipart/form-data (the page's form does)")
+        }
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        struct Upload: Decodable { var csrf: String?; var body: Data? }
+        let upload: Upload
+        do { upload = try FormDataDecoder().decode(Upload.self, from: buffer, boundary: boundary) } catch {
+            throw AppError.invalid("body", "the upload could not be read; choose the file again")
+        }
+        let (session, _, _) = try await signedIn(request, form: ["csrf": upload.csrf ?? ""])
+        do {
+            guard let file = upload.body, !file.isEmpty else { throw AppError.missing("body") }
+            guard let text = String(validating: file, as: UTF8.self) else {
+                throw AppError.invalid("body", "the file must be CSV text in UTF-8 (in Excel: Save As, CSV UTF-8)")
+            }
+            let report = try await app.importVisits(csv: text, principal: session.principal, now: app.config.clock())
+            return try await importPage(request, report: report)
+        } catch let error as AppError where error.kind == .badRequest {
+            return try await importPage(request, error: error)
+        }
     }
 
     // MARK: Status

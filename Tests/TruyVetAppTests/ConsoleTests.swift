@@ -310,3 +310,59 @@ extension TestApp.Client {
         }
     }
 }
+
+@Suite struct PaperLogUploadTests {
+    static func multipart(_ parts: [(name: String, filename: String?, value: String)], boundary: String) -> [UInt8] {
+        var body = ""
+        for p in parts {
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(p.name)\"" + (p.filename.map { "; filename=\"\($0)\"" } ?? "") + "\r\n"
+            if p.filename != nil { body += "Content-Type: text/csv\r\n" }
+            body += "\r\n\(p.value)\r\n"
+        }
+        return Array((body + "--\(boundary)--\r\n").utf8)
+    }
+
+    @Test func aPaperLogUploadedAsAFileIsImportedWithItsReportAsATable() async throws {
+        let test = try await TestApp.make()
+        // A venue registered yesterday (a log cannot hold visits from before the venue registered).
+        let fresh = try await test.app.registerVenue(VenueRegistration(name: "Quán Phở", address: "x", areaCode: "01843", category: "restaurant",
+                                                                       contactPhone: "0912345678"))
+        var older = fresh.venue
+        older.id = fresh.venue.id + 1
+        older.shortCode = "ZZZZZZZZZZ"
+        older.createdAt = Date().addingTimeInterval(-86400)
+        #expect(try await test.app.store.insertVenue(older))
+        let key = try await test.app.createToken(role: .venue, venueID: older.id, label: "test")
+        let olderID = older.id
+        try await test.run { c in
+            struct Reg { struct V { let id: Int64 }; let venue: V }
+            let reg = Reg(venue: .init(id: olderID))
+            let owner = try await c.signIn(key)
+            let csrf = try await owner.csrf(on: "/venue/import")
+            let now = Date()
+            let csv = """
+                venue_id,phone,name,id_number,checkin_at,checkout_at
+                \(reg.venue.id),0911 222 333,Trần Văn Cường,,\(Instant.spreadsheet(now.addingTimeInterval(-7200))),\(Instant.spreadsheet(now.addingTimeInterval(-3600)))
+                \(reg.venue.id),911222444,Lý Thị Dung,,\(Instant.spreadsheet(now.addingTimeInterval(-7000))),
+                \(reg.venue.id),12,Ai Đó,,\(Instant.spreadsheet(now.addingTimeInterval(-6000))),
+                """
+            func upload(_ parts: [(name: String, filename: String?, value: String)]) async throws -> TestApp.Reply {
+                try await owner.client.execute(uri: "/venue/import", method: .post,
+                                               headers: [.contentType: "multipart/form-data; boundary=XyZ", .cookie: owner.cookie ?? ""],
+                                               body: .init(bytes: Self.multipart(parts, boundary: "XyZ"))) { r in
+                    TestApp.Reply(status: Int(r.status.code), headers: r.headers, body: Array(r.body.readableBytesView))
+                }
+            }
+            let forged = try await upload([(name: "body", filename: "log.csv", value: csv)])
+            #expect(forged.status == 403, "no CSRF token: \(forged.status) \(forged.text.prefix(2000))")
+            let done = try await upload([(name: "csrf", filename: nil, value: csrf), (name: "body", filename: "log.csv", value: csv)])
+            #expect(done.status == 200 && done.text.contains(#"<strong id="import-accepted">2</strong>"#), "\(done.text.components(separatedBy: "<tbody>").dropFirst().joined())")
+            #expect(done.text.contains(#"id="import-rejected""#) && done.text.contains("<td>4</td><td>phone</td>"))
+            #expect(done.text.contains(#"id="import-repaired""#) && done.text.contains("911222444 → 0911222444"))
+            let log = try await c.call(.get, "/v1/venues/\(reg.venue.id)/visits", token: key).text
+            #expect(log.contains("Trần Văn Cường") && log.contains("Lý Thị Dung") && !log.contains("Ai Đó"))
+            let empty = try await upload([(name: "csrf", filename: nil, value: csrf), (name: "body", filename: "log.csv", value: "")])
+            #expect(empty.status == 400 && empty.text.contains("err"))
+        }
+    }
+}
