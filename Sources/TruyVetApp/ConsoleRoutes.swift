@@ -409,6 +409,21 @@ extension Routes {
         }
     }
 
+    // MARK: Paging
+
+    /// One page of a list, and the links around it.
+    struct PagerView { let page: Int; let pages: Int; let previous: String?; let next: String? }
+
+    /// `rows` newest first, `size` a page; `link(n)` is page n's address.
+    func paged<T>(_ rows: [T], size: Int, request: Request, link: (Int) -> String) -> (rows: [T], pager: PagerView?) {
+        let pages = max(1, (rows.count + size - 1) / size)
+        let raw = request.uri.queryParameters.get("page").flatMap { Int(String($0)) } ?? 1
+        let page = min(max(1, raw), pages)
+        let slice = Array(rows.dropFirst((page - 1) * size).prefix(size))
+        guard pages > 1 else { return (slice, nil) }
+        return (slice, PagerView(page: page, pages: pages, previous: page > 1 ? link(page - 1) : nil, next: page < pages ? link(page + 1) : nil))
+    }
+
     // MARK: Today at the door
 
     struct VisitorRow { let ref: String; let name: String; let phone: String; let checkedIn: String; let checkedOut: String; let open: Bool }
@@ -420,6 +435,7 @@ extension Routes {
         let inside: Int, capacity: String, full: Bool
         let insideRows: [VisitorRow]
         let today: [VisitorRow], todayCount: Int
+        let pager: PagerView?
         let notice: String?
         let hasInside: Bool, hasToday: Bool
     }
@@ -435,11 +451,12 @@ extension Routes {
         let code = app.dayCode(venueID: venue.id, at: now)
         let inside = try await app.present(venue: venue, now: now)
         let today = try await app.visitLog(venue: venue, from: Day(now).start, to: now.addingTimeInterval(60))
+        let (page, pager) = paged(today.reversed().map(row), size: 50, request: request) { "/venue?page=\($0)" }
         let view = TodayView(
             session: sessionView, venueName: venue.name, address: venue.address, day: code.day,
             word: code.word, colorClass: String(code.color.dropFirst()), colorName: code.colorName,
             inside: inside.count, capacity: venue.capacity.map { String($0) } ?? "—", full: venue.capacity.map { inside.count >= $0 } ?? false,
-            insideRows: inside.map(row), today: today.suffix(200).reversed().map(row), todayCount: today.count, notice: notice,
+            insideRows: inside.map(row), today: page, todayCount: today.count, pager: pager, notice: notice,
             hasInside: !inside.isEmpty, hasToday: !today.isEmpty)
         return Views.page("venue", view)
     }
@@ -753,7 +770,8 @@ extension Routes {
         let session: Views.SessionView
         let venueName: String
         let from: Views.Field, to: Views.Field
-        let rows: [VisitorRow], count: Int, shown: Int
+        let rows: [VisitorRow], count: Int
+        let pager: PagerView?
         let csvURL: String
         let problem: String?
         let hasRows: Bool
@@ -776,7 +794,7 @@ extension Routes {
         if to.number - from.number > 92 { problem = AppError.invalid("to", "choose at most 93 days at a time"); to = from.adding(92) }
         let start = from.start, end = to.adding(1).start
         let entries = try await app.visitLog(venue: venue, from: start, to: end)
-        let limit = 500
+        let (page, pager) = paged(entries.reversed().map(row), size: 200, request: request) { "/venue/log?from=\(from)&to=\(to)&page=\($0)" }
         func dateField(_ name: String, _ label: String, _ en: String, _ value: Day) -> Views.Field {
             var f = Views.Field(name: name, label: label, en: en, value: value.description, type: "date")
             if let problem, problem.field == name { f.error = problem.bilingual }
@@ -786,7 +804,7 @@ extension Routes {
         let view = LogView(
             session: sessionView, venueName: venue.name,
             from: dateField("from", "Từ ngày", "From", from), to: dateField("to", "Đến ngày", "To", to),
-            rows: entries.suffix(limit).reversed().map(row), count: entries.count, shown: min(limit, entries.count),
+            rows: page, count: entries.count, pager: pager,
             csvURL: "/v1/venues/\(venue.id)/visits?format=csv&from=\(iso(start))&to=\(iso(end))",
             problem: problem.map(\.bilingual), hasRows: !entries.isEmpty)
         return Views.page("log", view)

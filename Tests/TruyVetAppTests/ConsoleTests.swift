@@ -366,3 +366,21 @@ extension TestApp.Client {
         }
     }
 }
+
+@Suite struct PagingTests {
+    @Test func todaysCheckInsAndTheLogArePaged() async throws {
+        try await TestApp.make { $0.checkinRateLimit = 0 }.run { c in
+            let reg = try await c.register()
+            for i in 0..<60 { #expect(try await c.checkin(reg, name: "Khách \(["A", "B", "C", "D", "E", "G"][i % 6])", phone: String(format: "0912%06d", i)).status == 201) }
+            let owner = try await c.signIn(reg.managementToken)
+            let first = try await owner.call(.get, "/venue").text
+            let todayTable = first.components(separatedBy: #"<table id="today">"#).last ?? ""
+            #expect(todayTable.components(separatedBy: "<tr><td>Khách").count - 1 == 50)
+            #expect(first.contains(#"href="/venue?page=2" rel="next""#) && first.contains("Trang 1/2"))
+            let second = try await owner.call(.get, "/venue?page=2").text
+            #expect(second.contains("Trang 2/2") && second.contains(#"rel="prev""#))
+            let log = try await owner.call(.get, "/venue/log").text
+            #expect(log.contains(#"<span id="log-count">60</span>"#) && !log.contains("Trang 1/"))
+        }
+    }
+}
