@@ -31,8 +31,6 @@ public struct PosterToken: Sendable, Equatable {
     public let keyID: UInt8
 
     public static let maxVenueID: Int64 = (1 << 56) - 1
-    static let byteCount = 28
-    static let macCount = 16
     public static let encodedLength = 38
     private static let domain = Array("truyvet-poster-v1".utf8)
 
@@ -51,35 +49,53 @@ public struct PosterToken: Sendable, Equatable {
 
     public func encoded(key: SymmetricKey) -> String {
         var bytes = [keyID]
-        for shift in stride(from: 48, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: venueID >> Int64(shift))) }
-        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: generation >> UInt32(shift))) }
-        bytes += Self.mac(bytes, key: key)
-        return Base64URL.encode(bytes)
+        SignedCode.append(UInt64(venueID), width: 7, to: &bytes)
+        SignedCode.append(UInt64(generation), width: 4, to: &bytes)
+        return SignedCode.seal(bytes, domain: Self.domain, key: key)
     }
 
     /// The token's claims if its MAC verifies under a key of the keyring; nil for anything else,
     /// with no distinction between malformed, unknown key and bad MAC.
     public static func verify(_ text: String, keyring: SigningKeyring) -> PosterToken? {
-        guard text.utf8.count == encodedLength, let bytes = Base64URL.decode(text), bytes.count == byteCount,
-              Base64URL.encode(bytes) == text else { return nil }
-        let body = Array(bytes[0..<12])
-        let key = keyring.keys[bytes[0]]
-        // Compute a MAC even for an unknown key id so both paths cost the same.
-        let expected = mac(body, key: key ?? dummyKey)
-        var difference: UInt8 = key == nil ? 1 : 0
-        for i in 0..<macCount { difference |= expected[i] ^ bytes[12 + i] }
-        guard difference == 0 else { return nil }
-        var venue: Int64 = 0
-        for i in 1...7 { venue = venue << 8 | Int64(bytes[i]) }
-        var generation: UInt32 = 0
-        for i in 8...11 { generation = generation << 8 | UInt32(bytes[i]) }
+        guard text.utf8.count == encodedLength, let body = SignedCode.open(text, bodyCount: 12, domain: domain, keyring: keyring) else { return nil }
+        let venue = Int64(SignedCode.read(body, 1..<8))
         guard venue > 0 else { return nil }
-        return PosterToken(venueID: venue, generation: generation, keyID: bytes[0])
+        return PosterToken(venueID: venue, generation: UInt32(SignedCode.read(body, 8..<12)), keyID: body[0])
+    }
+}
+
+/// What poster and door-screen codes share: a body that starts with the key id, big-endian numbers, and an HMAC-SHA256
+/// (under a domain string) truncated to 128 bits, all base64url.
+enum SignedCode {
+    static let macCount = 16
+
+    static func append(_ value: UInt64, width: Int, to bytes: inout [UInt8]) {
+        for shift in stride(from: (width - 1) * 8, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+
+    static func read(_ bytes: [UInt8], _ range: Range<Int>) -> UInt64 {
+        range.reduce(UInt64(0)) { $0 << 8 | UInt64(bytes[$1]) }
+    }
+
+    static func seal(_ body: [UInt8], domain: [UInt8], key: SymmetricKey) -> String {
+        Base64URL.encode(body + mac(body, domain: domain, key: key))
+    }
+
+    /// The body when the MAC verifies under the key its first byte names; nil for anything else, with no distinction
+    /// between malformed, unknown key and bad MAC (an unknown key costs a MAC too).
+    static func open(_ text: String, bodyCount: Int, domain: [UInt8], keyring: SigningKeyring) -> [UInt8]? {
+        guard let bytes = Base64URL.decode(text), bytes.count == bodyCount + macCount, Base64URL.encode(bytes) == text else { return nil }
+        let body = Array(bytes[0..<bodyCount])
+        let key = keyring.keys[bytes[0]]
+        let expected = mac(body, domain: domain, key: key ?? dummyKey)
+        var difference: UInt8 = key == nil ? 1 : 0
+        for i in 0..<macCount { difference |= expected[i] ^ bytes[bodyCount + i] }
+        return difference == 0 ? body : nil
     }
 
     private static let dummyKey = SymmetricKey(size: .bits256)
 
-    private static func mac(_ body: [UInt8], key: SymmetricKey) -> [UInt8] {
+    private static func mac(_ body: [UInt8], domain: [UInt8], key: SymmetricKey) -> [UInt8] {
         var hmac = HMAC<SHA256>(key: key)
         hmac.update(data: domain)
         hmac.update(data: body)

@@ -11,7 +11,6 @@ public struct ScreenToken: Sendable, Equatable {
     public let generation: UInt32
     public let step: UInt32
     public static let encodedLength = 43
-    static let byteCount = 32
     private static let domain = Array("truyvet-screen-v1".utf8)
 
     /// The step an instant falls in.
@@ -21,45 +20,23 @@ public struct ScreenToken: Sendable, Equatable {
 
     public static func sign(venueID: Int64, generation: UInt32, step: UInt32, keyring: SigningKeyring) -> String {
         var bytes = [keyring.currentID]
-        for shift in stride(from: 48, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: venueID >> Int64(shift))) }
-        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: generation >> UInt32(shift))) }
-        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: step >> UInt32(shift))) }
-        bytes += mac(bytes, key: keyring.keys[keyring.currentID]!)
-        return Base64URL.encode(bytes)
+        SignedCode.append(UInt64(venueID), width: 7, to: &bytes)
+        SignedCode.append(UInt64(generation), width: 4, to: &bytes)
+        SignedCode.append(UInt64(step), width: 4, to: &bytes)
+        return SignedCode.seal(bytes, domain: domain, key: keyring.keys[keyring.currentID]!)
     }
 
     /// The claims if the MAC verifies under a key of the keyring; nil for anything else (the step is checked by the caller).
     public static func verify(_ text: String, keyring: SigningKeyring) -> ScreenToken? {
-        guard text.utf8.count == encodedLength, let bytes = Base64URL.decode(text), bytes.count == byteCount,
-              Base64URL.encode(bytes) == text else { return nil }
-        let body = Array(bytes[0..<16])
-        let key = keyring.keys[bytes[0]]
-        let expected = mac(body, key: key ?? dummyKey)
-        var difference: UInt8 = key == nil ? 1 : 0
-        for i in 0..<16 { difference |= expected[i] ^ bytes[16 + i] }
-        guard difference == 0 else { return nil }
-        var venue: Int64 = 0
-        for i in 1...7 { venue = venue << 8 | Int64(bytes[i]) }
-        var generation: UInt32 = 0
-        for i in 8...11 { generation = generation << 8 | UInt32(bytes[i]) }
-        var step: UInt32 = 0
-        for i in 12...15 { step = step << 8 | UInt32(bytes[i]) }
+        guard text.utf8.count == encodedLength, let body = SignedCode.open(text, bodyCount: 16, domain: domain, keyring: keyring) else { return nil }
+        let venue = Int64(SignedCode.read(body, 1..<8))
         guard venue > 0 else { return nil }
-        return ScreenToken(venueID: venue, generation: generation, step: step)
+        return ScreenToken(venueID: venue, generation: UInt32(SignedCode.read(body, 8..<12)), step: UInt32(SignedCode.read(body, 12..<16)))
     }
 
     /// Accepted during its own step and the one after (a phone's clock or a slow scan); older or newer codes are not.
     public func isCurrent(at date: Date, seconds: Int) -> Bool {
         let now = Self.step(at: date, seconds: seconds)
         return step == now || (now > 0 && step == now - 1)
-    }
-
-    private static let dummyKey = SymmetricKey(size: .bits256)
-
-    private static func mac(_ body: [UInt8], key: SymmetricKey) -> [UInt8] {
-        var hmac = HMAC<SHA256>(key: key)
-        hmac.update(data: domain)
-        hmac.update(data: body)
-        return Array(Array(hmac.finalize()).prefix(16))
     }
 }

@@ -11,6 +11,16 @@ import TruyVetCore
         try SigningKeyring(keys: keys, currentID: current)
     }
 
+    /// Printed posters must keep working across versions: the format is pinned by values computed independently
+    /// (HMAC-SHA256 over the domain string and the body, in Python).
+    @Test func theFormatOfPostersAndScreenCodesIsFixed() throws {
+        let keyring = try ring([1: SymmetricKey(data: [UInt8](repeating: 1, count: 32))], current: 1)
+        #expect(PosterToken.sign(venueID: 42, generation: 3, keyring: keyring) == "AQAAAAAAACoAAAADLwsPD3uf50CzIT8DyDlwgA")
+        #expect(ScreenToken.sign(venueID: 42, generation: 3, step: 60_000_000, keyring: keyring) == "AQAAAAAAACoAAAADA5OHAJQveYXvwGVC9I_CcMtcbI8")
+        #expect(ScreenToken.verify("AQAAAAAAACoAAAADA5OHAJQveYXvwGVC9I_CcMtcbI8", keyring: keyring).map { [$0.venueID, Int64($0.generation), Int64($0.step)] } == [42, 3, 60_000_000])
+        #expect(PosterToken.verify("AQAAAAAAACoAAAADA5OHAJQveYXvwGVC9I_CcMtcbI8", keyring: keyring) == nil, "a screen code is not a poster")
+    }
+
     @Test func roundTripsItsClaimsInAShortURLSafeToken() throws {
         let keyring = try ring([1: key1], current: 1)
         let token = PosterToken.sign(venueID: 8_999_999_999_999, generation: 7, keyring: keyring)
