@@ -12,6 +12,7 @@ public func buildApplication(_ app: TruyVet, logger: Logger = Logger(label: "tru
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMiddleware(routes: known))
     let routes = Routes(app: app)
+    router.add(middleware: AuthMiddleware(routes: routes))
     routes.register(on: router)
     known.set(router.routes.map { (method: $0.method, path: $0.path.description) })
     return Application(

@@ -13,10 +13,10 @@ extension Routes {
         v1.get("cases/:id/exposure-sites") { request, context in try await caseExposureSites(request, context) }
         v1.post("cases/:id/exposure-sites/publish") { request, context in try await publishExposures(request, context) }
         v1.delete("exposure-windows/:id") { request, context in try await withdrawExposure(request, context) }
-        v1.get("exposure-sites") { request, _ in try await areaExposureSites(request) }
+        v1.get("exposure-sites") { request, context in try await areaExposureSites(request, context) }
         v1.get("venues/:id/exposures") { request, context in try await venueExposures(request, context) }
         v1.put("people/:ref/quarantine") { request, context in try await quarantine(request, context) }
-        v1.get("audit") { request, _ in try await auditLog(request) }
+        v1.get("audit") { request, context in try await auditLog(request, context) }
     }
 
     func caseID(_ context: AppRequestContext) throws(AppError) -> Int64 {
@@ -27,7 +27,7 @@ extension Routes {
     }
 
     func registerCase(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         try principal.require(.tracer, .health)
         let input = try await JSON.decode(TruyVet.CaseInput.self, from: request, context: context)
         let record = try await app.registerCase(input, by: principal)
@@ -36,7 +36,7 @@ extension Routes {
     }
 
     func showCase(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         try principal.require(.tracer, .health)
         return try JSON.response(try await caseJSON(try await app.caseRecord(try caseID(context)), principal: principal))
     }
@@ -44,7 +44,7 @@ extension Routes {
     struct ClassifyRequest: Decodable { var classification: String? }
 
     func classifyCase(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         try principal.require(.tracer, .health)
         let body = try await JSON.decode(ClassifyRequest.self, from: request, context: context)
         let value = try CaseRules.parse(body.classification, field: "classification")
@@ -63,7 +63,7 @@ extension Routes {
     }
 
     func contacts(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         let wantsCSV = try CSVDownload.requested(request)
         let tracing = try await app.trace(caseID: try caseID(context), query: try contactQuery(request), principal: principal,
                                           reason: request.uri.queryParameters.get("reason").map { String($0) },
@@ -75,7 +75,7 @@ extension Routes {
     }
 
     func graph(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         var query = try contactQuery(request)
         if request.uri.queryParameters.get("degree") == nil { query.degree = 2 }
         let tracing = try await app.trace(caseID: try caseID(context), query: query, principal: principal,
@@ -86,7 +86,7 @@ extension Routes {
     /// For tracers, health and admins: the windows computed from the case's visits (each marked when it rests only on
     /// visits a venue imported itself), and what was published of them.
     func caseExposureSites(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        try await principal(request).require(.tracer, .health, .admin)
+        try await principal(request, context).require(.tracer, .health, .admin)
         let id = try caseID(context)
         let computed = try await exposureSiteJSON(try await app.exposureSites(caseID: id), marked: true)
         let published = try await app.store.publishedWindows(caseID: id).map(PublishedWindowJSON.init)
@@ -96,14 +96,14 @@ extension Routes {
     struct PublishRequest: Decodable { var windows: [TruyVet.WindowInput]? }
 
     func publishExposures(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         let body = try await JSON.decode(PublishRequest.self, from: request, context: context)
         let stored = try await app.publishExposures(caseID: try caseID(context), body.windows, by: principal)
         return try JSON.response(stored.map(PublishedWindowJSON.init), status: .created)
     }
 
     func withdrawExposure(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         guard let raw = context.parameter("id"), let id = Int64(raw), id > 0 else {
             throw AppError.invalid("id", "exposure window id must be a positive whole number")
         }
@@ -111,7 +111,7 @@ extension Routes {
     }
 
     /// Public: what authorities announced ("địa điểm F0 đã đến"): published windows only, no personal data.
-    func areaExposureSites(_ request: Request) async throws -> Response {
+    func areaExposureSites(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         guard let area = request.uri.queryParameters.get("area").map({ String($0) }) else { throw AppError.missing("area") }
         guard try await app.store.area(code: area) != nil else { throw AppError.invalid("area", "area \(area) is not a known area code") }
         let since = try request.uri.queryParameters.get("since").map { raw throws(AppError) in try TruyVet.dayOrInstant(String(raw), field: "since") }
@@ -146,7 +146,7 @@ extension Routes {
     }
 
     func quarantine(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         try principal.require(.tracer)
         let ref = context.parameter("ref") ?? ""
         let input = try await JSON.decode(TruyVet.QuarantineInput.self, from: request, context: context)
@@ -154,8 +154,8 @@ extension Routes {
         return try JSON.response(QuarantineJSON(q, ref: app.personRef(q.personID)))
     }
 
-    func auditLog(_ request: Request) async throws -> Response {
-        try await principal(request).require(.admin)
+    func auditLog(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await principal(request, context).require(.admin)
         let since = try request.uri.queryParameters.get("since").map { raw throws(AppError) in try TruyVet.dayOrInstant(String(raw), field: "since") }
             ?? .distantPast
         let caseID = try request.uri.queryParameters.get("caseId").map { raw throws(AppError) -> Int64 in

@@ -160,7 +160,7 @@ extension Routes {
 
     func apiCheckout(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let ref = context.parameter("id") ?? ""
-        let principal = try await optionalPrincipal(request)
+        let principal = try await optionalPrincipal(request, context)
         let buffer = try await request.body.collect(upTo: 64 * 1024)
         var secret: String?
         if buffer.readableBytes > 0 {
@@ -210,15 +210,15 @@ extension Routes {
         return try JSON.response(try await app.store.flags(venueID: venue.id, since: Date().addingTimeInterval(-30 * 86400), limit: 1000))
     }
 
-    func allFlags(_ request: Request) async throws -> Response {
-        try await principal(request).require(.admin, .tracer)
+    func allFlags(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await principal(request, context).require(.admin, .tracer)
         let since = try request.uri.queryParameters.get("since").map { raw throws(AppError) in try Instant.parse(String(raw), field: "since") }
             ?? Date().addingTimeInterval(-7 * 86400)
         return try JSON.response(try await app.store.flags(venueID: nil, since: since, limit: 10_000))
     }
 
     func importVisits(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
             throw AppError.invalid("body", "the CSV must be UTF-8 text")
@@ -233,7 +233,7 @@ extension Routes {
     /// Staff tokens issue cards: ward offices, tracers and admins to anyone; a venue only to someone at its door, who is
     /// checked in there at once (the staff desk). `?format=pdf` answers the printable card.
     func issueCard(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         let body = try await JSON.decode(CardBody.self, from: request, context: context)
         let person = try PersonInput(name: body.name, phone: body.phone, idNumber: body.idNumber)
         if principal.role == .venue { try limitAddress(context) }

@@ -9,51 +9,52 @@ import TruyVetQR
 extension Routes {
     func registerConsoleRoutes(on router: Router<AppRequestContext>) {
         router.get("/style.css") { _, _ in Views.stylesheetResponse() }
-        router.get("/") { request, _ in try await console { try await home(request) } }
+        router.get("/") { request, context in try await console { try await home(request, context) } }
         router.get("/c") { request, context in try await console { try await enterCode(request, context) } }
-        router.get("/sign-in") { request, _ in try await console { try await signInPage(request, error: nil, status: .ok) } }
+        router.get("/sign-in") { request, context in try await console { try await signInPage(request, context, error: nil, status: .ok) } }
         router.post("/sign-in") { request, context in try await console { try await signInForm(request, context) } }
         router.post("/sign-in/staff") { request, context in try await console { try await staffSignInForm(request, context) } }
-        router.post("/sign-out") { request, _ in try await console { try await signOutForm(request) } }
-        router.get("/staff") { request, _ in try await console { try await staffHome(request) } }
-        router.get("/admin/accounts") { request, _ in try await console { try await accountsPage(request) } }
-        router.post("/admin/accounts") { request, _ in try await console { try await createAccountForm(request) } }
-        router.get("/admin/venues") { request, _ in try await console { try await adminVenuesPage(request) } }
-        router.post("/admin/venues/key") { request, _ in try await console { try await replaceKeyForm(request) } }
+        router.post("/sign-out") { request, context in try await console { try await signOutForm(request, context) } }
+        router.get("/staff") { request, context in try await console { try await staffHome(request, context) } }
+        router.get("/admin/accounts") { request, context in try await console { try await accountsPage(request, context) } }
+        router.post("/admin/accounts") { request, context in try await console { try await createAccountForm(request, context) } }
+        router.get("/admin/venues") { request, context in try await console { try await adminVenuesPage(request, context) } }
+        router.post("/admin/venues/key") { request, context in try await console { try await replaceKeyForm(request, context) } }
         router.post("/admin/accounts/:id/:action") { request, context in try await console { try await accountActionForm(request, context) } }
-        router.get("/venue") { request, _ in try await console { try await venueToday(request) } }
-        router.get("/venue/register") { request, _ in try await console { try await registerPage(request) } }
-        router.post("/venue/register") { request, _ in try await console { try await registerForm(request) } }
-        router.get("/venue/poster") { request, _ in try await console { try await posterPage(request) } }
-        router.post("/venue/poster/rotate") { request, _ in try await console { try await rotateForm(request) } }
-        router.get("/venue/log") { request, _ in try await console { try await logPage(request) } }
-        router.get("/venue/screen") { request, _ in try await console { try await screenPage(request) } }
-        router.get("/venue/import") { request, _ in try await console { try await importPage(request) } }
+        router.get("/venue") { request, context in try await console { try await venueToday(request, context) } }
+        router.get("/venue/register") { request, context in try await console { try await registerPage(request, context) } }
+        router.post("/venue/register") { request, context in try await console { try await registerForm(request, context) } }
+        router.get("/venue/poster") { request, context in try await console { try await posterPage(request, context) } }
+        router.post("/venue/poster/rotate") { request, context in try await console { try await rotateForm(request, context) } }
+        router.get("/venue/log") { request, context in try await console { try await logPage(request, context) } }
+        router.get("/venue/screen") { request, context in try await console { try await screenPage(request, context) } }
+        router.get("/venue/import") { request, context in try await console { try await importPage(request, context) } }
         router.post("/venue/import") { request, context in try await console { try await importForm(request, context) } }
-        router.get("/venue/status") { request, _ in try await console { try await statusPage(request) } }
-        router.get("/venue/settings") { request, _ in try await console { try await settingsPage(request) } }
-        router.post("/venue/settings") { request, _ in try await console { try await settingsForm(request) } }
-        router.get("/venue/desk") { request, _ in try await console { try await deskPage(request) } }
-        router.post("/venue/desk/scan") { request, _ in try await console { try await deskScanForm(request) } }
-        router.post("/venue/desk/checkin") { request, _ in try await console { try await deskCheckinForm(request) } }
-        router.post("/venue/checkout") { request, _ in try await console { try await checkoutOneForm(request) } }
-        router.post("/venue/checkout-all") { request, _ in try await console { try await checkoutAllForm(request) } }
+        router.get("/venue/status") { request, context in try await console { try await statusPage(request, context) } }
+        router.get("/venue/settings") { request, context in try await console { try await settingsPage(request, context) } }
+        router.post("/venue/settings") { request, context in try await console { try await settingsForm(request, context) } }
+        router.get("/venue/desk") { request, context in try await console { try await deskPage(request, context) } }
+        router.post("/venue/desk/scan") { request, context in try await console { try await deskScanForm(request, context) } }
+        router.post("/venue/desk/checkin") { request, context in try await console { try await deskCheckinForm(request, context) } }
+        router.post("/venue/checkout") { request, context in try await console { try await checkoutOneForm(request, context) } }
+        router.post("/venue/checkout-all") { request, context in try await console { try await checkoutAllForm(request, context) } }
     }
 
     // MARK: Sessions
 
     /// The console session the request's cookie names, if still valid.
-    func session(_ request: Request) async throws -> TruyVet.Session? {
-        guard let cookie = request.cookies[TruyVet.sessionCookie]?.value, cookie.count == 43 else { return nil }
-        return try await app.session(cookie: cookie, now: app.config.clock())
+    /// The console session the request's cookie names, if still valid (resolved by `AuthMiddleware`).
+    func session(_ request: Request, _ context: AppRequestContext) async throws -> TruyVet.Session? {
+        if case .session(let session) = context.identity { return session }
+        return nil
     }
 
     /// Sent to the sign-in page when a console page is opened without a session.
     struct SignInRequired: Error {}
 
     /// The signed-in session. For a form (`form` given) the session's CSRF token must come with it: 403 otherwise.
-    func signedInSession(_ request: Request, form: [String: String]?) async throws -> TruyVet.Session {
-        guard let session = try await session(request) else { throw SignInRequired() }
+    func signedInSession(_ request: Request, _ context: AppRequestContext, form: [String: String]?) async throws -> TruyVet.Session {
+        guard let session = try await session(request, context) else { throw SignInRequired() }
         if let form {
             guard let csrf = form["csrf"], Self.sameSecret(csrf, session.csrf) else {
                 throw AppError(.forbidden, code: "csrf", message: "this form is out of date or did not come from TruyVet; open the page again")
@@ -63,16 +64,16 @@ extension Routes {
     }
 
     /// The signed-in venue (a venue's session; staff are sent to their own start page).
-    func signedIn(_ request: Request, form: [String: String]? = nil) async throws -> (TruyVet.Session, Venue, Views.SessionView) {
-        let session = try await signedInSession(request, form: form)
+    func signedIn(_ request: Request, _ context: AppRequestContext, form: [String: String]? = nil) async throws -> (TruyVet.Session, Venue, Views.SessionView) {
+        let session = try await signedInSession(request, context, form: form)
         guard let id = session.principal.venueID else { throw SignInRequired() }
         let venue = try await app.venue(id)
         return (session, venue, Views.SessionView(name: venue.name, home: "/venue", csrf: session.csrf))
     }
 
     /// The signed-in staff member (an account's session).
-    func signedInStaff(_ request: Request, form: [String: String]? = nil) async throws -> (TruyVet.Session, Views.SessionView) {
-        let session = try await signedInSession(request, form: form)
+    func signedInStaff(_ request: Request, _ context: AppRequestContext, form: [String: String]? = nil) async throws -> (TruyVet.Session, Views.SessionView) {
+        let session = try await signedInSession(request, context, form: form)
         guard session.principal.venueID == nil, session.principal.role != .venue else { throw SignInRequired() }
         return (session, sessionView(session))
     }
@@ -125,8 +126,8 @@ extension Routes {
 
     struct HomeView { let session: Views.SessionView?; let code: Views.Field; let openRegistration: Bool }
 
-    func home(_ request: Request) async throws -> Response {
-        let session = try await session(request)
+    func home(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let session = try await session(request, context)
         var view: Views.SessionView? = nil
         if let session {
             if let id = session.principal.venueID { view = .init(name: try await app.venue(id).name, home: "/venue", csrf: session.csrf) } else { view = sessionView(session) }
@@ -159,7 +160,7 @@ extension Routes {
 
     struct SignInView { let key: Views.Field; let username: Views.Field; let password: Views.Field; let visitor = false }
 
-    func signInPage(_ request: Request, error: AppError?, status: HTTPResponse.Status, username: String = "") async throws -> Response {
+    func signInPage(_ request: Request, _ context: AppRequestContext, error: AppError?, status: HTTPResponse.Status, username: String = "") async throws -> Response {
         func message(_ field: String) -> String? { error.flatMap { $0.field == field ? $0.bilingual : nil } }
         let key = Views.Field(name: "key", label: "Mã quản lý của địa điểm", en: "The venue's management key", error: message("key"),
                               type: "password", required: true, autocomplete: "off", maxlength: "200")
@@ -178,7 +179,7 @@ extension Routes {
             response.setCookie(sessionCookie(cookie, maxAge: app.config.sessionHours * 3600))
             return response
         } catch let error as AppError where error.field == "key" {
-            return try await signInPage(request, error: error, status: error.httpStatus)
+            return try await signInPage(request, context, error: error, status: error.httpStatus)
         }
     }
 
@@ -191,12 +192,12 @@ extension Routes {
             response.setCookie(sessionCookie(cookie, maxAge: app.config.sessionHours * 3600))
             return response
         } catch let error as AppError where error.field != nil {
-            return try await signInPage(request, error: error, status: error.httpStatus, username: fields["username"] ?? "")
+            return try await signInPage(request, context, error: error, status: error.httpStatus, username: fields["username"] ?? "")
         }
     }
 
-    func signOutForm(_ request: Request) async throws -> Response {
-        _ = try await signedInSession(request, form: try await form(request))
+    func signOutForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        _ = try await signedInSession(request, context, form: try await form(request))
         if let cookie = request.cookies[TruyVet.sessionCookie]?.value { try await app.signOut(cookie: cookie) }
         var response = redirect("/")
         response.setCookie(sessionCookie("", maxAge: 0))
@@ -207,8 +208,8 @@ extension Routes {
 
     struct StaffView { let session: Views.SessionView; let role: String; let admin: Bool }
 
-    func staffHome(_ request: Request) async throws -> Response {
-        let (session, view) = try await signedInStaff(request)
+    func staffHome(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (session, view) = try await signedInStaff(request, context)
         return Views.page("staff", StaffView(session: view, role: session.principal.role.rawValue, admin: session.principal.role == .admin))
     }
 
@@ -225,9 +226,9 @@ extension Routes {
         struct Issued { let username: String; let password: String }
     }
 
-    func accountsPage(_ request: Request, values: [String: String] = [:], error: AppError? = nil,
+    func accountsPage(_ request: Request, _ context: AppRequestContext, values: [String: String] = [:], error: AppError? = nil,
                       issued: AccountsView.Issued? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let (session, view) = try await signedInStaff(request)
+        let (session, view) = try await signedInStaff(request, context)
         let now = app.config.clock()
         let rows = try await app.accounts(by: session.principal, now: now).map {
             AccountRow(id: $0.id, username: $0.username, role: $0.role, created: Instant.readable($0.createdAt), disabled: $0.disabled, locked: $0.locked)
@@ -248,22 +249,22 @@ extension Routes {
 
     static let roleNames: [Role: String] = [.admin: "Quản trị / Admin", .tracer: "Truy vết / Tracer", .health: "Y tế / Health officer"]
 
-    func createAccountForm(_ request: Request) async throws -> Response {
+    func createAccountForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let fields = try await form(request)
-        let (session, _) = try await signedInStaff(request, form: fields)
+        let (session, _) = try await signedInStaff(request, context, form: fields)
         do {
             let (account, password) = try await app.createAccount(username: fields["username"], role: fields["role"], password: fields["password"],
                                                                   by: session.principal, now: app.config.clock())
             let shown = (fields["password"] ?? "").isEmpty ? password : "(mật khẩu bạn vừa nhập / the password you typed)"
-            return try await accountsPage(request, issued: .init(username: account.username, password: shown), status: .created)
+            return try await accountsPage(request, context, issued: .init(username: account.username, password: shown), status: .created)
         } catch let error as AppError where error.kind == .badRequest || error.kind == .conflict {
-            return try await accountsPage(request, values: fields, error: error, status: error.httpStatus)
+            return try await accountsPage(request, context, values: fields, error: error, status: error.httpStatus)
         }
     }
 
     func accountActionForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let fields = try await form(request)
-        let (session, _) = try await signedInStaff(request, form: fields)
+        let (session, _) = try await signedInStaff(request, context, form: fields)
         guard let raw = context.parameter("id"), let id = Int64(raw), id > 0 else { throw AppError.invalid("id", "account id must be a positive whole number") }
         let now = app.config.clock()
         switch context.parameter("action") {
@@ -271,7 +272,7 @@ extension Routes {
         case "enable": _ = try await app.setAccountDisabled(id: id, disabled: false, by: session.principal, now: now)
         case "reset":
             let (account, password) = try await app.resetPassword(id: id, by: session.principal, now: now)
-            return try await accountsPage(request, issued: .init(username: account.username, password: password))
+            return try await accountsPage(request, context, issued: .init(username: account.username, password: password))
         default: throw AppError.notFound("action")
         }
         return redirect("/admin/accounts")
@@ -287,8 +288,8 @@ extension Routes {
     }
 
     /// An admin finds a venue by its id (printed on its "keep this" sheet and its poster page) to replace a lost key.
-    func adminVenuesPage(_ request: Request, issued: AdminVenuesView.Issued? = nil) async throws -> Response {
-        let (session, view) = try await signedInStaff(request)
+    func adminVenuesPage(_ request: Request, _ context: AppRequestContext, issued: AdminVenuesView.Issued? = nil) async throws -> Response {
+        let (session, view) = try await signedInStaff(request, context)
         try session.principal.require(.admin)
         let raw = request.uri.queryParameters.get("id").map { String($0) } ?? ""
         var found: AdminVenuesView.Found? = nil
@@ -307,14 +308,14 @@ extension Routes {
                           status: error == nil ? .ok : .notFound)
     }
 
-    func replaceKeyForm(_ request: Request) async throws -> Response {
+    func replaceKeyForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let fields = try await form(request)
-        let (session, _) = try await signedInStaff(request, form: fields)
+        let (session, _) = try await signedInStaff(request, context, form: fields)
         guard let raw = fields["id"], let id = Int64(raw), id > 0 else { throw AppError.invalid("id", "venue id must be a positive whole number") }
         guard fields["confirm"] == "yes" else { throw AppError.invalid("confirm", "tick the box to confirm that the old key stops working") }
         let key = try await app.replaceVenueKey(id, by: session.principal, now: app.config.clock())
         let venue = try await app.venue(id)
-        return try await adminVenuesPage(request, issued: .init(name: venue.name, id: venue.id, key: key))
+        return try await adminVenuesPage(request, context, issued: .init(name: venue.name, id: venue.id, key: key))
     }
 
     // MARK: Register
@@ -333,7 +334,7 @@ extension Routes {
 
     /// Step 1 chooses the commune with three selects, each submitted (GET) to show the next; step 2 is the venue's
     /// details. Without JavaScript.
-    func registerPage(_ request: Request, values: [String: String] = [:], error: AppError? = nil) async throws -> Response {
+    func registerPage(_ request: Request, _ context: AppRequestContext, values: [String: String] = [:], error: AppError? = nil) async throws -> Response {
         let q = request.uri.queryParameters
         var province = values["province"] ?? q.get("province").map { String($0) } ?? ""
         var district = values["district"] ?? q.get("district").map { String($0) } ?? ""
@@ -383,7 +384,7 @@ extension Routes {
         let session: Views.SessionView
     }
 
-    func registerForm(_ request: Request) async throws -> Response {
+    func registerForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let fields = try await form(request)
         func number(_ name: String) throws(AppError) -> Int? {
             guard let raw = fields[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
@@ -395,7 +396,7 @@ extension Routes {
                 name: fields["name"], address: fields["address"], areaCode: fields["areaCode"], category: fields["category"],
                 defaultStayMinutes: try number("defaultStayMinutes"), contactPhone: fields["contactPhone"],
                 capacity: try number("capacity"), openingHours: fields["openingHours"].flatMap { $0.isEmpty ? nil : $0 })
-            let registered = try await app.registerVenue(registration, by: try await session(request)?.principal)
+            let registered = try await app.registerVenue(registration, by: try await session(request, context)?.principal)
             // Signed in at once with the new key, so that the next step (print the poster) needs nothing more.
             let (cookie, session) = try await app.signIn(key: registered.managementToken, client: "registration", now: app.config.clock())
             var response = Views.page("registered", RegisteredView(
@@ -405,7 +406,7 @@ extension Routes {
             response.setCookie(sessionCookie(cookie, maxAge: app.config.sessionHours * 3600))
             return response
         } catch let error as AppError where error.kind == .badRequest {
-            return try await registerPage(request, values: fields, error: error)
+            return try await registerPage(request, context, values: fields, error: error)
         }
     }
 
@@ -445,8 +446,8 @@ extension Routes {
                    checkedOut: e.visit.checkoutAt.map(Instant.readable) ?? "", open: e.visit.checkoutAt == nil)
     }
 
-    func venueToday(_ request: Request, notice: String? = nil) async throws -> Response {
-        let (_, venue, sessionView) = try await signedIn(request)
+    func venueToday(_ request: Request, _ context: AppRequestContext, notice: String? = nil) async throws -> Response {
+        let (_, venue, sessionView) = try await signedIn(request, context)
         let now = app.config.clock()
         let code = app.dayCode(venueID: venue.id, at: now)
         let inside = try await app.present(venue: venue, now: now)
@@ -461,22 +462,22 @@ extension Routes {
         return Views.page("venue", view)
     }
 
-    func checkoutOneForm(_ request: Request) async throws -> Response {
+    func checkoutOneForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let fields = try await form(request)
-        let (session, _, _) = try await signedIn(request, form: fields)
+        let (session, _, _) = try await signedIn(request, context, form: fields)
         guard let ref = fields["visitId"], !ref.isEmpty else { throw AppError.missing("visitId") }
         _ = try await app.checkout(visitRef: ref, secret: nil, principal: session.principal, now: app.config.clock())
         return redirect("/venue")
     }
 
-    func checkoutAllForm(_ request: Request) async throws -> Response {
+    func checkoutAllForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let fields = try await form(request)
-        let (_, venue, _) = try await signedIn(request, form: fields)
+        let (_, venue, _) = try await signedIn(request, context, form: fields)
         guard fields["confirm"] == "yes" else {
             throw AppError.invalid("confirm", "tick the box to confirm that everyone has left")
         }
         let count = try await app.checkoutEveryone(venue: venue)
-        return try await venueToday(request, notice: "Đã cho \(count) người ra. / Checked out \(count) visitors.")
+        return try await venueToday(request, context, notice: "Đã cho \(count) người ra. / Checked out \(count) visitors.")
     }
 
     // MARK: Door screen
@@ -489,8 +490,8 @@ extension Routes {
 
     /// For a tablet at the door: a QR code that changes every `screenCodeSeconds`, the page reloading itself when it
     /// does (no JavaScript). Each load keeps the session alive.
-    func screenPage(_ request: Request) async throws -> Response {
-        let (_, venue, sessionView) = try await signedIn(request)
+    func screenPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (_, venue, sessionView) = try await signedIn(request, context)
         let now = app.config.clock()
         let (url, left) = app.screenCode(venue, at: now)
         let svg = QRRender.svg(try QRCode(url), moduleSize: 10)
@@ -516,8 +517,8 @@ extension Routes {
         struct Row { let line: Int; let field: String; let text: String }
     }
 
-    func importPage(_ request: Request, report: TruyVet.VisitImportReport? = nil, error: AppError? = nil) async throws -> Response {
-        let (_, venue, sessionView) = try await signedIn(request)
+    func importPage(_ request: Request, _ context: AppRequestContext, report: TruyVet.VisitImportReport? = nil, error: AppError? = nil) async throws -> Response {
+        let (_, venue, sessionView) = try await signedIn(request, context)
         let shown = report.map { r in
             ImportView.Report(
                 accepted: r.accepted, duplicates: r.duplicates,
@@ -543,16 +544,16 @@ extension Routes {
         do { upload = try FormDataDecoder().decode(Upload.self, from: buffer, boundary: boundary) } catch {
             throw AppError.invalid("body", "the upload could not be read; choose the file again")
         }
-        let (session, _, _) = try await signedIn(request, form: ["csrf": upload.csrf ?? ""])
+        let (session, _, _) = try await signedIn(request, context, form: ["csrf": upload.csrf ?? ""])
         do {
             guard let file = upload.body, !file.isEmpty else { throw AppError.missing("body") }
             guard let text = String(validating: file, as: UTF8.self) else {
                 throw AppError.invalid("body", "the file must be CSV text in UTF-8 (in Excel: Save As, CSV UTF-8)")
             }
             let report = try await app.importVisits(csv: text, principal: session.principal, now: app.config.clock())
-            return try await importPage(request, report: report)
+            return try await importPage(request, context, report: report)
         } catch let error as AppError where error.kind == .badRequest {
-            return try await importPage(request, error: error)
+            return try await importPage(request, context, error: error)
         }
     }
 
@@ -573,8 +574,8 @@ extension Routes {
 
     /// What applies to the venue: the level in force in its commune and what it means for its category, the change
     /// announced to come, the exposure windows tracers published for it, and its burst flags.
-    func statusPage(_ request: Request) async throws -> Response {
-        let (_, venue, sessionView) = try await signedIn(request)
+    func statusPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (_, venue, sessionView) = try await signedIn(request, context)
         let now = app.config.clock()
         let status = try await app.venueStatus(venue, at: now)
         func line(_ a: Announcement?) -> StatusView.LevelLine? {
@@ -615,8 +616,8 @@ extension Routes {
         let notice: String?, problem: String?
     }
 
-    func settingsPage(_ request: Request, values: [String: String]? = nil, error: AppError? = nil, notice: String? = nil) async throws -> Response {
-        let (_, venue, sessionView) = try await signedIn(request)
+    func settingsPage(_ request: Request, _ context: AppRequestContext, values: [String: String]? = nil, error: AppError? = nil, notice: String? = nil) async throws -> Response {
+        let (_, venue, sessionView) = try await signedIn(request, context)
         let current: [String: String] = [
             "name": venue.name, "address": venue.address, "contactPhone": app.contactPhone(of: venue),
             "defaultStayMinutes": String(venue.defaultStayMinutes), "capacity": venue.capacity.map(String.init) ?? "",
@@ -643,9 +644,9 @@ extension Routes {
             problem: error.flatMap { placed.contains($0.field ?? "") ? nil : $0.bilingual }), status: error?.httpStatus ?? .ok)
     }
 
-    func settingsForm(_ request: Request) async throws -> Response {
+    func settingsForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let fields = try await form(request)
-        let (session, venue, _) = try await signedIn(request, form: fields)
+        let (session, venue, _) = try await signedIn(request, context, form: fields)
         do {
             var changes = TruyVet.VenueChanges()
             changes.name = fields["name"]
@@ -665,9 +666,9 @@ extension Routes {
             changes.clearOpeningHours = hours.isEmpty
             changes.screenOnly = fields["screenOnly"] == "yes"
             _ = try await app.editVenue(venue.id, changes, by: session.principal, now: app.config.clock())
-            return try await settingsPage(request, notice: "Đã lưu. / Saved.")
+            return try await settingsPage(request, context, notice: "Đã lưu. / Saved.")
         } catch let error as AppError where error.kind == .badRequest {
-            return try await settingsPage(request, values: fields, error: error)
+            return try await settingsPage(request, context, values: fields, error: error)
         }
     }
 
@@ -684,9 +685,9 @@ extension Routes {
         struct Result { let checkedOut: Bool; let name: String; let detail: String; let time: String; let word: String; let colorClass: String }
     }
 
-    func deskPage(_ request: Request, values: [String: String] = [:], error: AppError? = nil, form: String = "",
+    func deskPage(_ request: Request, _ context: AppRequestContext, values: [String: String] = [:], error: AppError? = nil, form: String = "",
                   result: TruyVet.DeskResult? = nil) async throws -> Response {
-        let (_, venue, sessionView) = try await signedIn(request)
+        let (_, venue, sessionView) = try await signedIn(request, context)
         func message(_ field: String, in which: String) -> String? {
             error.flatMap { form == which && $0.field == field ? $0.bilingual : nil }
         }
@@ -715,27 +716,27 @@ extension Routes {
             status: error?.httpStatus ?? (result.map { $0.checkedOut } == false ? .created : .ok))
     }
 
-    func deskScanForm(_ request: Request) async throws -> Response {
+    func deskScanForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let fields = try await form(request)
-        let (session, venue, _) = try await signedIn(request, form: fields)
+        let (session, venue, _) = try await signedIn(request, context, form: fields)
         do {
             let action: TruyVet.ScanAction = fields["action"] == "out" ? .checkout : .checkin
             let result = try await app.deskScan(fields["code"], action: action, venue: venue, by: session.principal, now: app.config.clock())
-            return try await deskPage(request, values: ["action": fields["action"] ?? "in"], form: "scan", result: result)
+            return try await deskPage(request, context, values: ["action": fields["action"] ?? "in"], form: "scan", result: result)
         } catch let error as AppError where error.kind == .badRequest || error.kind == .conflict {
-            return try await deskPage(request, values: fields, error: error, form: "scan")
+            return try await deskPage(request, context, values: fields, error: error, form: "scan")
         }
     }
 
-    func deskCheckinForm(_ request: Request) async throws -> Response {
+    func deskCheckinForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let fields = try await form(request)
-        let (session, venue, _) = try await signedIn(request, form: fields)
+        let (session, venue, _) = try await signedIn(request, context, form: fields)
         do {
             let result = try await app.deskCheckin(name: fields["name"], phone: fields["phone"], idNumber: fields["idNumber"], venue: venue,
                                                    by: session.principal, now: app.config.clock())
-            return try await deskPage(request, form: "checkin", result: result)
+            return try await deskPage(request, context, form: "checkin", result: result)
         } catch let error as AppError where error.kind == .badRequest {
-            return try await deskPage(request, values: fields, error: error, form: "checkin")
+            return try await deskPage(request, context, values: fields, error: error, form: "checkin")
         }
     }
 
@@ -747,21 +748,21 @@ extension Routes {
         let notice: String?
     }
 
-    func posterPage(_ request: Request, notice: String? = nil) async throws -> Response {
-        let (_, venue, sessionView) = try await signedIn(request)
+    func posterPage(_ request: Request, _ context: AppRequestContext, notice: String? = nil) async throws -> Response {
+        let (_, venue, sessionView) = try await signedIn(request, context)
         return Views.page("poster", PosterView(session: sessionView, venueId: venue.id, venueName: venue.name,
                                                shortCode: venue.formattedShortCode, checkinURL: app.checkinURL(venue),
                                                generation: venue.posterGeneration, notice: notice))
     }
 
-    func rotateForm(_ request: Request) async throws -> Response {
+    func rotateForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let fields = try await form(request)
-        let (_, venue, _) = try await signedIn(request, form: fields)
+        let (_, venue, _) = try await signedIn(request, context, form: fields)
         guard fields["confirm"] == "yes" else {
             throw AppError.invalid("confirm", "tick the box to confirm that the printed posters will stop working")
         }
         _ = try await app.rotatePoster(venue.id)
-        return try await posterPage(request, notice: "Đã tạo áp phích mới: hãy in và dán lại. Áp phích cũ không còn dùng được. / A new poster was made: print it and put it up; the old ones no longer work.")
+        return try await posterPage(request, context, notice: "Đã tạo áp phích mới: hãy in và dán lại. Áp phích cũ không còn dùng được. / A new poster was made: print it and put it up; the old ones no longer work.")
     }
 
     // MARK: Log
@@ -779,8 +780,8 @@ extension Routes {
 
     /// The visits whose check-in falls on the days `from` … `to` (local days, today by default), newest first, with the
     /// same CSV as the API.
-    func logPage(_ request: Request) async throws -> Response {
-        let (_, venue, sessionView) = try await signedIn(request)
+    func logPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (_, venue, sessionView) = try await signedIn(request, context)
         let q = request.uri.queryParameters
         let today = Day(app.config.clock())
         var problem: AppError? = nil

@@ -7,9 +7,19 @@ import NIOHTTP1
 import TruyVetCore
 
 /// Request context: Hummingbird's core storage plus the peer address (rate limits, audit).
+/// Who made a request, as `AuthMiddleware` found it.
+public enum Identity: Sendable {
+    case anonymous
+    /// An `Authorization` header that is malformed, unknown or revoked: 401 wherever a caller is needed.
+    case invalidToken
+    case token(Principal)
+    case session(TruyVet.Session)
+}
+
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    public var identity: Identity = .anonymous
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -194,6 +204,19 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         SecurityHeaders.add(to: &response.headers)
         return response
+    }
+}
+
+/// Resolves the caller once per request (`Routes.identify`) into `context.identity`; each operation then checks what
+/// that principal may do.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let routes: Routes
+
+    func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response {
+        var context = context
+        context.identity = try await routes.identify(request)
+        return try await next(request, context)
     }
 }
 

@@ -13,7 +13,7 @@ extension Routes {
         v1.get("areas/:code/levels") { request, context in try await areaHistory(request, context) }
         v1.post("areas/:code/announcements") { request, context in try await announce(request, context) }
         v1.get("areas/:code/announcements") { request, context in try await timeline(request, context) }
-        v1.get("levels") { request, _ in try await childLevels(request) }
+        v1.get("levels") { request, context in try await childLevels(request, context) }
         v1.get("level-rules") { _, _ in try JSON.response(LevelRulesJSON(app)) }
         v1.get("venues/:id/status") { request, context in try await venueStatus(request, context) }
     }
@@ -29,7 +29,7 @@ extension Routes {
     struct PopulationBody: Decodable { var population: Int? }
 
     func setPopulation(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         try principal.require(.health, .admin)
         let body = try await JSON.decode(PopulationBody.self, from: request, context: context)
         let area = try await app.setPopulation(code: areaCode(context), population: body.population, by: principal)
@@ -37,7 +37,7 @@ extension Routes {
     }
 
     func setFigures(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         try principal.require(.health, .admin)
         let day = try Day.parse(context.parameter("date") ?? "", field: "date")
         let body = try await JSON.decode(WeekFigures.self, from: request, context: context)
@@ -51,7 +51,7 @@ extension Routes {
     struct CaseCountBody: Decodable { var date: String?; var communityCases: Int? }
 
     func reportCases(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         try principal.require(.health, .admin)
         let body = try await JSON.decode(CaseCountBody.self, from: request, context: context)
         guard let date = body.date else { throw AppError.missing("date") }
@@ -61,7 +61,7 @@ extension Routes {
     }
 
     func importFigures(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         try principal.require(.health, .admin)
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else { throw AppError.invalid("body", "the CSV must be UTF-8 text") }
@@ -83,7 +83,7 @@ extension Routes {
         return try JSON.response(items)
     }
 
-    func childLevels(_ request: Request) async throws -> Response {
+    func childLevels(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let parent = request.uri.queryParameters.get("parent").map { String($0) }
         if let parent, try await app.store.area(code: parent) == nil { throw AppError.invalid("parent", "parent \(parent) is not a known area code") }
         let wantsCSV = try CSVDownload.requested(request)
@@ -99,7 +99,7 @@ extension Routes {
     struct AnnounceBody: Decodable { var date: String?; var announcedAt: String?; var includeChildren: Bool? }
 
     func announce(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         try principal.require(.health, .admin)
         let body = try await JSON.decode(AnnounceBody.self, from: request, context: context)
         guard let date = body.date else { throw AppError.missing("date") }

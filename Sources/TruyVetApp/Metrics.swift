@@ -52,12 +52,12 @@ public enum AppMetrics {
 
 extension Routes {
     /// `GET /metrics`: admins, or whoever holds `TRUYVET_METRICS_TOKEN` (a scraper needs no other right).
-    func metrics(_ request: Request) async throws -> Response {
+    func metrics(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let header = request.headers[.authorization] ?? ""
         if let token = app.config.metricsToken, header == "Bearer \(token)" {
             // the scraper's token
         } else {
-            try await principal(request).require(.admin)
+            try await principal(request, context).require(.admin)
         }
         return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                         body: .init(byteBuffer: ByteBuffer(bytes: AppMetrics.registry.emitToBuffer())))

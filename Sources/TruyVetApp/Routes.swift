@@ -22,7 +22,7 @@ struct Routes: Sendable {
     }
 
     func register(on router: Router<AppRequestContext>) {
-        router.get("/metrics") { request, _ in try await metrics(request) }
+        router.get("/metrics") { request, context in try await metrics(request, context) }
         router.get("/openapi.json") { _, _ in OpenAPIDocument.response() }
         router.get("/healthz") { _, _ in Response(status: .ok, headers: .contentType("text/plain"), body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
         router.get("/c/:token") { request, context in try await checkinPage(request, context) }
@@ -32,21 +32,21 @@ struct Routes: Sendable {
 
         let v1 = router.group("v1")
         v1.get("categories") { _, _ in try JSON.response(VenueCategory.allCases.map(CategoryJSON.init)) }
-        v1.get("areas") { request, _ in try await listAreas(request) }
+        v1.get("areas") { request, context in try await listAreas(request, context) }
         v1.get("areas/:code") { _, context in try await showArea(context) }
         v1.post("areas/import") { request, context in try await importAreas(request, context) }
 
         v1.post("venues") { request, context in try await registerVenue(request, context) }
-        v1.get("venues") { request, _ in try await listVenues(request) }
+        v1.get("venues") { request, context in try await listVenues(request, context) }
         v1.get("venues/:id") { request, context in try await showVenue(request, context) }
         v1.patch("venues/:id") { request, context in try await editVenue(request, context) }
         v1.get("venues/:id/:file") { request, context in try await poster(request, context) }
         v1.post("venues/:id/key") { request, context in try await replaceKey(request, context) }
         v1.post("venues/:id/poster/rotate") { request, context in try await rotate(request, context) }
-        v1.get("posters") { request, _ in try await batchPosters(request) }
+        v1.get("posters") { request, context in try await batchPosters(request, context) }
 
         v1.post("tokens") { request, context in try await createToken(request, context) }
-        v1.get("tokens") { request, _ in try await listTokens(request) }
+        v1.get("tokens") { request, context in try await listTokens(request, context) }
         v1.delete("tokens/:id") { request, context in try await revokeToken(request, context) }
 
         v1.post("checkins") { request, context in try await apiCheckin(request, context) }
@@ -57,7 +57,7 @@ struct Routes: Sendable {
         v1.post("venues/:id/checkout-all") { request, context in try await checkoutAll(request, context) }
         v1.get("venues/:id/day-code") { request, context in try await dayCode(request, context) }
         v1.get("venues/:id/flags") { request, context in try await venueFlags(request, context) }
-        v1.get("flags") { request, _ in try await allFlags(request) }
+        v1.get("flags") { request, context in try await allFlags(request, context) }
         v1.post("people/cards") { request, context in try await issueCard(request, context) }
         v1.post("venues/:id/scan") { request, context in try await scanCard(request, context) }
         registerCaseRoutes(on: v1)
@@ -67,25 +67,40 @@ struct Routes: Sendable {
 
     // MARK: Auth
 
-    func principal(_ request: Request) async throws -> Principal {
-        guard let principal = try await optionalPrincipal(request) else { throw AppError.unauthorized }
+    /// Who is calling, resolved once per request by `AuthMiddleware`: a bearer token (a malformed, unknown or revoked
+    /// one is remembered as such), else a console session's cookie.
+    func identify(_ request: Request) async throws -> Identity {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer",
+                  let principal = try await app.authenticate(bearer: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+                return .invalidToken
+            }
+            return .token(principal)
+        }
+        if let cookie = request.cookies[TruyVet.sessionCookie]?.value, cookie.count == 43,
+           let session = try await app.session(cookie: cookie, now: app.config.clock()) {
+            return .session(session)
+        }
+        return .anonymous
+    }
+
+    func principal(_ request: Request, _ context: AppRequestContext) async throws -> Principal {
+        guard let principal = try await optionalPrincipal(request, context) else { throw AppError.unauthorized }
         return principal
     }
 
-    /// The caller: a bearer token, or, for reading (GET and HEAD) only, a console session's cookie, so that a signed-in
-    /// browser can open the poster PDF or the log CSV. Nil when neither is given; 401 for a malformed or unknown token.
-    /// (A console form that changes something checks the session's CSRF token itself: `ConsoleRoutes.signedIn`.)
-    func optionalPrincipal(_ request: Request) async throws -> Principal? {
-        guard let header = request.headers[.authorization] else {
-            guard request.method == .get || request.method == .head else { return nil }
-            return try await session(request)?.principal
+    /// The caller of a JSON route: a bearer token, or, for reading (GET and HEAD) only, a console session, so that a
+    /// signed-in browser can open the poster PDF or the log CSV. Nil when neither is given; 401 for a malformed or
+    /// unknown token. (A console form that changes something checks the session's CSRF token: `ConsoleRoutes.signedIn`.)
+    /// What the principal may do is decided by the operation it calls.
+    func optionalPrincipal(_ request: Request, _ context: AppRequestContext) async throws -> Principal? {
+        switch context.identity {
+        case .anonymous: nil
+        case .invalidToken: throw AppError.unauthorized
+        case .token(let principal): principal
+        case .session(let session): request.method == .get || request.method == .head ? session.principal : nil
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer",
-              let principal = try await app.authenticate(bearer: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
-            throw AppError.unauthorized
-        }
-        return principal
     }
 
     func venueID(_ context: AppRequestContext) throws -> Int64 {
@@ -97,7 +112,7 @@ struct Routes: Sendable {
 
     /// The venue, if the caller may manage it; 403 otherwise (after 401 for no token).
     func managedVenue(_ request: Request, _ context: AppRequestContext) async throws -> Venue {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         let id = try venueID(context)
         guard principal.mayManage(venue: id) else {
             throw AppError.forbidden("this token cannot manage venue \(id)")
@@ -108,7 +123,7 @@ struct Routes: Sendable {
     // MARK: Venues
 
     func registerVenue(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let caller = try await optionalPrincipal(request)
+        let caller = try await optionalPrincipal(request, context)
         let registration = try await JSON.decode(VenueRegistration.self, from: request, context: context)
         let registered = try await app.registerVenue(registration, by: caller)
         let venue = try await venueJSON(registered.venue)
@@ -121,20 +136,20 @@ struct Routes: Sendable {
     }
 
     func editVenue(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         let id = try venueID(context)
         let changes = try await JSON.decode(TruyVet.VenueChanges.self, from: request, context: context)
         return try JSON.response(try await venueJSON(try await app.editVenue(id, changes, by: principal)))
     }
 
     func replaceKey(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         let key = try await app.replaceVenueKey(try venueID(context), by: principal)
         return try JSON.response(["managementToken": key], status: .created)
     }
 
-    func listVenues(_ request: Request) async throws -> Response {
-        try await principal(request).require(.admin, .tracer, .health)
+    func listVenues(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await principal(request, context).require(.admin, .tracer, .health)
         guard let area = request.uri.queryParameters.get("area") else { throw AppError.missing("area") }
         guard try await app.store.area(code: area) != nil else { throw AppError.invalid("area", "area \(area) is not a known area code") }
         let limit = try intParameter(request, "limit", default: 100, range: 1...1000)
@@ -174,8 +189,8 @@ struct Routes: Sendable {
         return try JSON.response(try await venueJSON(try await app.rotatePoster(venue.id)))
     }
 
-    func batchPosters(_ request: Request) async throws -> Response {
-        try await principal(request).require(.admin)
+    func batchPosters(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try await principal(request, context).require(.admin)
         guard let area = request.uri.queryParameters.get("area") else { throw AppError.missing("area") }
         let (pdf, count) = try await app.posters(area: area)
         return Response(status: .ok, headers: [.contentType: "application/pdf",
@@ -193,7 +208,7 @@ struct Routes: Sendable {
     }
 
     func createToken(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        try await principal(request).require(.admin)
+        try await principal(request, context).require(.admin)
         let body = try await JSON.decode(TokenRequest.self, from: request, context: context)
         let role = try Role.parse(body.role)
         let label = try Text.clean(body.label, field: "label", max: 200, required: false) ?? role.rawValue
@@ -202,12 +217,12 @@ struct Routes: Sendable {
         return try JSON.response(TokenJSON(id: id, token: token, role: role.rawValue, venueId: body.venueId, label: label), status: .created)
     }
 
-    func listTokens(_ request: Request) async throws -> Response {
-        try JSON.response(try await app.tokens(by: try await principal(request)).map(TokenInfoJSON.init))
+    func listTokens(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        try JSON.response(try await app.tokens(by: try await principal(request, context)).map(TokenInfoJSON.init))
     }
 
     func revokeToken(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let principal = try await principal(request)
+        let principal = try await principal(request, context)
         guard let raw = context.parameter("id"), let id = Int64(raw), id > 0 else {
             throw AppError.invalid("id", "token id must be a positive whole number")
         }
@@ -216,7 +231,7 @@ struct Routes: Sendable {
 
     // MARK: Areas
 
-    func listAreas(_ request: Request) async throws -> Response {
+    func listAreas(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let parent = request.uri.queryParameters.get("parent").map { String($0) }
         if let parent, try await app.store.area(code: parent) == nil { throw AppError.invalid("parent", "parent \(parent) is not a known area code") }
         return try JSON.response(try await app.store.areas(parent: parent))
@@ -230,7 +245,7 @@ struct Routes: Sendable {
     }
 
     func importAreas(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        try await principal(request).require(.admin)
+        try await principal(request, context).require(.admin)
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else {
             throw AppError.invalid("body", "the CSV must be UTF-8 text")

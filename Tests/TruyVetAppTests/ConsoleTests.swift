@@ -384,3 +384,19 @@ extension TestApp.Client {
         }
     }
 }
+
+@Suite struct AuthMiddlewareTests {
+    @Test func theCallerIsResolvedOnceAndABadTokenOnlyMattersWhereACallerIsNeeded() async throws {
+        try await TestApp.make().run { c in
+            let reg = try await c.register()
+            #expect(try await c.call(.get, "/healthz", token: "tv_not-a-token").status == 200)
+            #expect(try await c.call(.get, reg.checkinPath, token: "tv_not-a-token", accept: "text/html").status == 200)
+            #expect(try await c.call(.get, "/v1/venues/\(reg.venue.id)", token: "tv_not-a-token").status == 401)
+            #expect(try await c.call(.get, "/v1/venues/\(reg.venue.id)", token: reg.managementToken).status == 200)
+            // A bearer token wins over a session cookie, and a revoked one is refused even with a session beside it.
+            let owner = try await c.signIn(reg.managementToken)
+            #expect(try await owner.call(.get, "/v1/venues/\(reg.venue.id)", token: "tv_not-a-token").status == 401)
+            #expect(try await owner.call(.get, "/v1/venues/\(reg.venue.id)").status == 200)
+        }
+    }
+}
