@@ -16,44 +16,9 @@ extension Routes {
     }
 
     func limitAddress(_ context: AppRequestContext) throws {
-        try limitAddress(clientKey(context))
+        try app.limitAddress(clientKey(context))
     }
 
-    func limitAddress(_ client: String) throws {
-        let now = app.config.clock()
-        guard perAddress.allow(client, now: now) else {
-            AppMetrics.rateLimited("address")
-            throw RateLimited(retryAfter: perAddress.retryAfter(now: now), message: "too many check-ins from this address; try again in a minute")
-        }
-    }
-
-    /// The hourly limit of one sender: a device (cookie or personal card) counts everything it sent; without one, a
-    /// phone number counts only what came for it from this address. Nobody else can use up a person's own check-ins.
-    func limitSender(phone: String, device: Data?, client: String) throws {
-        let now = app.config.clock()
-        let key = device.map { "d:" + Base64URL.encode($0) } ?? "p:\(phone)|\(client)"
-        guard perSender.allow(key, now: now) else {
-            AppMetrics.rateLimited("sender")
-            throw RateLimited(retryAfter: perSender.retryAfter(now: now), message: "too many check-ins from this device or for this phone number in the last hour")
-        }
-    }
-
-    /// Counts the check-in towards the venue's burst detector and records a flag when it trips.
-    func noteBurst(_ receipt: TruyVet.Receipt) async {
-        guard let flag = burstFlag(receipt) else { return }
-        try? await app.store.addFlag(flag)
-    }
-
-    /// The flag to record if this check-in trips the venue's burst detector.
-    func burstFlag(_ receipt: TruyVet.Receipt) -> Flag? {
-        guard case .created = receipt.outcome,
-              let burst = bursts.record(venueID: receipt.venue.id, capacity: receipt.venue.capacity, now: app.config.clock()) else { return nil }
-        let detail = switch burst.reason {
-        case .capacity: "\(burst.count) check-ins within a minute, more than the venue's capacity of \(burst.threshold)"
-        case .normalRate: "\(burst.count) check-ins within a minute, far above the venue's normal rate (threshold \(burst.threshold))"
-        }
-        return Flag(venueID: receipt.venue.id, at: app.config.clock(), kind: .checkinBurst, detail: detail)
-    }
 
     // MARK: API
 
@@ -120,7 +85,7 @@ extension Routes {
         let proceed: @Sendable (CheckinBody, Venue) -> Void = { body, venue in
             do {
                 let person = try PersonInput(name: body.name, phone: body.phone, idNumber: body.idNumber)
-                try limitSender(phone: person.phone, device: deviceHash, client: client)
+                try app.limitSender(phone: person.phone, device: deviceHash, client: client)
                 let at = try body.at.map { raw throws(AppError) in try Instant.parse(raw, field: "at") }
                 let request = try app.checkinRequest(venue: venue, person: person, at: at, now: Date(), source: .api,
                                                      idempotencyKey: body.idempotencyKey, device: deviceHash)
@@ -130,7 +95,7 @@ extension Routes {
                             let receipt = app.receipt(try result.get(), venue: venue)
                             let status: HTTPResponse.Status = if case .alreadyOpen = receipt.outcome { .ok } else { .created }
                             let answer = HTTPAnswer.json(ReceiptJSON(receipt).json, status: status)
-                            guard let flag = burstFlag(receipt) else { return done(answer) }
+                            guard let flag = app.burstFlag(receipt) else { return done(answer) }
                             Task {
                                 try? await app.store.addFlag(flag)
                                 done(answer)
@@ -141,7 +106,7 @@ extension Routes {
             } catch { fail(error) }
         }
         do {
-            try limitAddress(client)
+            try app.limitAddress(client)
             let body = try CheckinBody.decode(body)
             if let token = body.token {
                 switch app.lookupPoster(token: Self.bare(token)) {
@@ -238,7 +203,6 @@ extension Routes {
         let person = try PersonInput(name: body.name, phone: body.phone, idNumber: body.idNumber)
         if principal.role == .venue { try limitAddress(context) }
         let card = try await app.issueCard(person, by: principal)
-        if let receipt = card.receipt { await noteBurst(receipt) }
         if request.uri.queryParameters.get("format") == "pdf" {
             return Response(status: .created, headers: [.contentType: "application/pdf", .cacheControl: "no-store",
                                                         .contentDisposition: "inline; filename=\"truyvet-card.pdf\""],
@@ -259,9 +223,8 @@ extension Routes {
             throw AppError.invalid("action", "action must be in or out")
         }
         try limitAddress(context)
-        if let hash = app.cardHash(code) { try limitSender(phone: "", device: hash, client: clientKey(context)) }
+        if let hash = app.cardHash(code) { try app.limitSender(phone: "", device: hash, client: clientKey(context)) }
         let receipt = try await app.scan(card: code, action: action, venue: venue).receipt
-        await noteBurst(receipt)
         let status: HTTPResponse.Status = if case .created = receipt.outcome { .created } else { .ok }
         return JSON.response(ReceiptJSON(receipt), status: status)
     }
@@ -307,9 +270,9 @@ extension Routes {
     func invalidCode(_ request: Request, _ context: AppRequestContext) throws -> Response {
         let now = app.config.clock()
         let html = request.method == .post || Page.wantsHTML(request)
-        guard invalidCodes.allow(clientKey(context), now: now) else {
+        guard app.guards.invalidCodes.allow(clientKey(context), now: now) else {
             AppMetrics.rateLimited("invalid_code")
-            let limited = RateLimited(retryAfter: invalidCodes.retryAfter(now: now), message: "too many invalid check-in codes from this address")
+            let limited = RateLimited(retryAfter: app.guards.invalidCodes.retryAfter(now: now), message: "too many invalid check-in codes from this address")
             guard html else { throw limited }
             return Page.tooManyRequests(limited)
         }
@@ -328,16 +291,15 @@ extension Routes {
             let deviceHash = app.cipher.lookupHash("device", device)
             // The remembered person is read only for a one-tap check-in (and to redraw the form after an error).
             if form["useDevice"] == "1", let remembered = try await rememberedPerson(request) {
-                try limitSender(phone: "", device: deviceHash, client: clientKey(context))
+                try app.limitSender(phone: "", device: deviceHash, client: clientKey(context))
                 receipt = try await app.checkin(venue: venue, person: remembered.sealed, source: .scan, device: deviceHash)
             } else {
                 let person = try PersonInput(name: form["name"], phone: form["phone"], idNumber: form["idNumber"])
-                try limitSender(phone: person.phone, device: deviceHash, client: clientKey(context))
+                try app.limitSender(phone: person.phone, device: deviceHash, client: clientKey(context))
                 let sealed = app.seal(person)
                 receipt = try await app.checkin(venue: venue, person: sealed, source: .scan, device: deviceHash)
                 try await app.store.linkDevice(deviceHash, personID: receipt.visit.personID, declared: sealed)
             }
-            await noteBurst(receipt)
             var headers: HTTPFields = [.location: "/r/\(receipt.ref)?s=\(receipt.checkoutSecret)"]
             let secure = app.config.resolvedPublicURL.hasPrefix("https:") ? "; Secure" : ""
             headers[.setCookie] = "\(Self.deviceCookie)=\(device); Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax\(secure)"

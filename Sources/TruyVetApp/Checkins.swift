@@ -60,7 +60,9 @@ extension TruyVet {
                         idempotencyKey: String? = nil, device: Data?) async throws -> Receipt {
         let request = try checkinRequest(venue: venue, sealed: person, at: at, now: now, source: source, idempotencyKey: idempotencyKey,
                                          device: device)
-        return receipt(try await store.checkin(request), venue: venue)
+        let made = receipt(try await store.checkin(request), venue: venue)
+        await noteBurst(made)  // every way in counts towards the venue's burst detector (the fast path notes its own)
+        return made
     }
 
     public func checkin(venue: Venue, person: PersonInput, at: Date? = nil, now: Date = Date(), source: VisitSource,

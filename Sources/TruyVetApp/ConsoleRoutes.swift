@@ -151,8 +151,8 @@ extension Routes {
             return redirect("/c/" + (app.checkinURL(venue).split(separator: "/").last.map { String($0) } ?? ""))
         }
         let now = app.config.clock()
-        guard invalidCodes.allow(clientKey(context), now: now) else {
-            throw RateLimited(retryAfter: invalidCodes.retryAfter(now: now), message: "too many invalid venue codes from this address")
+        guard app.guards.invalidCodes.allow(clientKey(context), now: now) else {
+            throw RateLimited(retryAfter: app.guards.invalidCodes.retryAfter(now: now), message: "too many invalid venue codes from this address")
         }
         let error = "Không có địa điểm nào có mã này. / No venue has this code."
         return Views.page("code", CodeView(code: codeField(value: raw, error: error)), status: .notFound)

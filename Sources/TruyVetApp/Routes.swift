@@ -8,17 +8,9 @@ import TruyVetQR
 /// The HTTP API. Every handler authenticates with `principal(_:)` and throws `AppError` for anything a client did wrong.
 struct Routes: Sendable {
     let app: TruyVet
-    let perAddress: RateLimiter
-    let perSender: RateLimiter
-    /// Invalid poster codes per client address and minute: codes cannot be enumerated.
-    let invalidCodes: RateLimiter
-    let bursts = BurstDetector()
 
     init(app: TruyVet) {
         self.app = app
-        self.perAddress = RateLimiter(limit: app.config.checkinRateLimit, window: 60)
-        self.perSender = RateLimiter(limit: app.config.checkinRateLimit == 0 ? 0 : app.config.personRateLimit, window: 3600)
-        self.invalidCodes = RateLimiter(limit: app.config.checkinRateLimit == 0 ? 0 : 20, window: 60)
     }
 
     func register(on router: Router<AppRequestContext>) {

@@ -22,6 +22,8 @@ public struct TruyVet: Sendable {
     private let tokenUse = TokenUse()
     /// Wrong management keys per client address (see `signIn`).
     let signInLimiter = RateLimiter(limit: TruyVet.signInFailures, window: TruyVet.signInWindow)
+    /// The check-in limits and burst detector (see `CheckinGuards`).
+    let guards: CheckinGuards
     /// Held while this process may write the data directory (see `open(config:exclusive:)`).
     let lock: DataDirectoryLock?
 
@@ -32,6 +34,7 @@ public struct TruyVet: Sendable {
         self.signing = PosterSigning(keyring: keyring)
         self.config = config
         self.cipher = PersonalDataCipher(dataKey: dataKey)
+        self.guards = CheckinGuards(config: config)
         self.adminTokenHash = config.adminToken.map(BearerToken.hash)
         self.levelRules = try config.levelRuleBook()
         self.measures = try config.measureTable()

@@ -78,6 +78,18 @@ import TruyVetCore
         }
     }
 
+    @Test func deskCheckInsCountTowardsTheVenuesBurstDetectorLikeEveryOther() async throws {
+        let test = try await TestApp.make()
+        let venue = try await test.app.registerVenue(VenueRegistration(name: "Quán Nhỏ", address: "x", areaCode: "01843", category: "restaurant",
+                                                                       contactPhone: "0912345678", capacity: 2)).venue
+        let owner = Principal(role: .venue, venueID: venue.id, label: "owner")
+        for i in 0..<4 {
+            _ = try await test.app.deskCheckin(name: "Khách", phone: String(format: "0912%06d", i), idNumber: nil, venue: venue, by: owner)
+        }
+        let flags = try await test.app.store.flags(venueID: venue.id, since: Date().addingTimeInterval(-600), limit: 10)
+        #expect(flags.count == 1 && flags.first?.kind == .checkinBurst)
+    }
+
     @Test func anotherVenuesSessionCannotUseThisDesk() async throws {
         let test = try await TestApp.make()
         let a = try await test.app.registerVenue(VenueRegistration(name: "A", address: "x", areaCode: "01843", category: "restaurant", contactPhone: "0912345678"))
