@@ -224,23 +224,40 @@ try:
         assert "Nguyễn Văn An" in csv.decode("utf-8-sig"), csv[:200]
     check("the owner signs out, signs in again with the key, finds the visitor in the log and downloads the CSV", sign_out_in_log)
 
+    def staff():
+        other = browser(800, 900)
+        try:
+            other.get(BASE + "/sign-in")
+            wait(other, "#f-username").send_keys("lan")
+            other.find_element(By.ID, "f-password").send_keys("mat-khau-dung-1" + Keys.ENTER)
+            assert "lan" in wait(other, "h1").text
+            shot(other, "12-staff")
+            accessible(other, "staff")
+        finally:
+            other.quit()
+    check("a tracer signs in with the account an operator created", staff)
+
     def lockout():
         other = browser(800, 900)
         try:
             for i in range(5):
                 other.get(BASE + "/sign-in")
-                wait(other, "#f-key").send_keys(f"tv_wrong-key-{i}")
-                other.find_element(By.CSS_SELECTOR, "form button[type='submit']").click()
-                wait(other, "#f-key-err")
+                wait(other, "#f-username").send_keys("lan")
+                other.find_element(By.ID, "f-password").send_keys(f"wrong password {i}" + Keys.ENTER)
+                wait(other, "#f-password-err")
             other.get(BASE + "/sign-in")
-            wait(other, "#f-key").send_keys(state["key"])
-            other.find_element(By.CSS_SELECTOR, "form button[type='submit']").click()
+            wait(other, "#f-username").send_keys("lan")
+            other.find_element(By.ID, "f-password").send_keys("mat-khau-dung-1" + Keys.ENTER)
             heading = wait(other, "h1").text
-            assert "Quá nhiều" in heading, heading
+            assert "Quá nhiều" in heading or "khoá" in other.page_source, heading
             shot(other, "10-locked")
+            # The address is locked for the venue key too, right or wrong.
+            other.get(BASE + "/sign-in")
+            wait(other, "#f-key").send_keys(state["key"] + Keys.ENTER)
+            assert "Quá nhiều" in wait(other, "h1").text
         finally:
             other.quit()
-    check("five wrong keys lock sign-in from that address, even with the right key", lockout)
+    check("five wrong passwords lock sign-in, even with the right password, and the address for keys too", lockout)
 finally:
     owner.quit()
     visitor.quit()
