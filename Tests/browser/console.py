@@ -1,13 +1,18 @@
 """The web console in a real browser (headless Chromium through Selenium), against a real server.
 
-Usage: console.py BASE_URL SCREENSHOT_DIR ADMIN_TOKEN. Prints "ok   NAME" or "FAIL NAME: why" per check and ends with
-"browser: N passed, N failed". Waits for elements, never sleeps.
+Usage: console.py TRUYVET_BIN DATA_DIR PORT SCREENSHOT_DIR. It starts and stops the server itself: under faketime
+to be "the next day" and to step through door-screen codes (the server's whole clock moves, nothing in the product
+is made for tests). Prints "ok   NAME" or "FAIL NAME: why" per check and ends with "browser: N passed, N failed".
+Waits for elements, never sleeps.
 """
+import datetime
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 import urllib.error
 import urllib.parse
@@ -21,11 +26,50 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-BASE = sys.argv[1].rstrip("/")
-SHOTS = sys.argv[2]
-ADMIN = sys.argv[3]
+BIN, DATA, PORT, SHOTS = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+BASE = f"http://127.0.0.1:{PORT}"
+ADMIN = "tv_browser-test-admin-token-00000000"
 os.makedirs(SHOTS, exist_ok=True)
 passed, failed = 0, 0
+server = None
+
+
+def serve(at=None):
+    """(Re)starts the server; `at`, a UTC datetime, starts its clock there (faketime), else the real clock."""
+    global server
+    stop()
+    command = [BIN, "serve", "--data-dir", DATA, "--port", PORT, "--public-url", BASE]
+    env = dict(os.environ, TRUYVET_ADMIN_TOKEN=ADMIN)
+    if at is not None:
+        command = ["faketime", "-f", "@" + at.strftime("%Y-%m-%d %H:%M:%S")] + command
+        env.update(TZ="UTC", FAKETIME_DONT_FAKE_MONOTONIC="1")
+    log = open(os.path.join(DATA, "..", "server.log"), "a")
+    # Its own process group: faketime runs the server as a child, and stopping must stop both.
+    server = subprocess.Popen(command, stdout=log, stderr=log, env=env, start_new_session=True)
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(BASE + "/healthz", timeout=1):
+                return
+        except OSError:
+            if server.poll() is not None:
+                raise RuntimeError("the server exited")
+            time.sleep(0.1)  # polling a starting process between attempts; no check depends on it
+    raise RuntimeError("the server did not start")
+
+
+def stop():
+    global server
+    if server is not None:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        # The group's last process (the server under faketime) has let go of the port once it refuses connections.
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(BASE + "/healthz", timeout=1).close()
+            except OSError:
+                break
+            time.sleep(0.1)
+        server = None
 
 
 def browser(width, height):
@@ -79,6 +123,7 @@ def fetch(path, cookies, data=None):
         return e.code, e.headers, e.read()
 
 
+serve()
 owner = browser(1280, 1000)
 visitor = browser(390, 844)
 state = {}
@@ -207,13 +252,22 @@ try:
         assert wait(visitor, "#f-name")
     check("the door screen shows a rotating QR code that a phone can open", screen)
 
-    def sign_out_in_log():
+    def next_day():
         owner.find_element(By.CSS_SELECTOR, "header form button").click()
-        wait(owner, "a[href='/sign-in']").click()
+        wait(owner, "a[href='/sign-in']")
+        # The next day, in Vietnam: the server's clock a day ahead (10:00 there).
+        today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=7))).date()
+        state["tomorrow"] = datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time(3, 0))
+        serve(at=state["tomorrow"])
+        owner.get(BASE + "/venue")
         wait(owner, "#f-key").send_keys(state["key"])
-        owner.find_element(By.CSS_SELECTOR, "form button[type='submit']").click()
+        owner.find_element(By.CSS_SELECTOR, "form[action='/sign-in'] button[type='submit']").click()
         wait(owner, "#day-word")
         owner.get(BASE + "/venue/log")
+        assert wait(owner, "#log-count").text == "0", "today's log is empty the next day"
+        start = owner.find_element(By.ID, "f-from")
+        owner.execute_script("arguments[0].value = arguments[1]", start, today.isoformat())
+        owner.find_element(By.CSS_SELECTOR, "form[action='/venue/log'] button").click()
         assert "Nguyễn Văn An" in wait(owner, "#log").text
         shot(owner, "09-venue-log")
         accessible(owner, "log")
@@ -222,7 +276,31 @@ try:
         status, headers, csv = fetch(parts.path + "?" + parts.query, owner.get_cookies())
         assert status == 200 and "text/csv" in headers["Content-Type"], status
         assert "Nguyễn Văn An" in csv.decode("utf-8-sig"), csv[:200]
-    check("the owner signs out, signs in again with the key, finds the visitor in the log and downloads the CSV", sign_out_in_log)
+    check("the owner signs out, signs in the next day with the key, finds the visitor in the log and downloads the CSV", next_day)
+
+    def screen_steps():
+        # On a 30-second step boundary a day later still: the code changes after its step, the one before is still
+        # taken (a slow scan), one two steps old is refused.
+        start = state["tomorrow"] + datetime.timedelta(hours=1)
+        codes = []
+        for step in range(3):
+            serve(at=start + datetime.timedelta(seconds=30 * step))
+            owner.get(BASE + "/venue/screen")
+            if "/sign-in" in owner.current_url:
+                wait(owner, "#f-key").send_keys(state["key"])
+                owner.find_element(By.CSS_SELECTOR, "form[action='/sign-in'] button[type='submit']").click()
+                owner.get(BASE + "/venue/screen")
+            codes.append(wait(owner, "#screen-url").get_attribute("textContent").strip())
+            if step == 1:
+                assert codes[1] != codes[0], "the code changed with the step"
+                visitor.get(codes[0])
+                assert wait(visitor, "#f-name"), "the code of the step before still opens the form"
+        visitor.get(codes[0])
+        assert "Mã QR không hợp lệ" in wait(visitor, "h1").text, "a code two steps old is refused"
+        visitor.get(codes[2])
+        assert wait(visitor, "#f-name")
+    check("the door screen's code changes after its step and a code two steps old is refused", screen_steps)
+
 
     def staff():
         other = browser(800, 900)
@@ -261,6 +339,7 @@ try:
 finally:
     owner.quit()
     visitor.quit()
+    stop()
 
 print(f"browser: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
