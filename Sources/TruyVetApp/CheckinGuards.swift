@@ -39,12 +39,6 @@ extension TruyVet {
         }
     }
 
-    /// Counts the check-in towards the venue's burst detector and records a flag when it trips.
-    func noteBurst(_ receipt: TruyVet.Receipt) async {
-        guard let flag = burstFlag(receipt) else { return }
-        try? await store.addFlag(flag)
-    }
-
     /// The flag to record if this check-in trips the venue's burst detector.
     func burstFlag(_ receipt: TruyVet.Receipt) -> Flag? {
         guard case .created = receipt.outcome,

@@ -71,8 +71,7 @@ extension Routes {
         return answer.response
     }
 
-    /// Moves the rest of a request's work off the store's writer thread (onto the connection's event loop, or a task).
-    typealias Hop = @Sendable (@escaping @Sendable () -> Void) -> Void
+    typealias Hop = TruyVet.Hop
 
     /// `POST /v1/checkins`, all of it but HTTP framing: for the router and for `CheckinFastPath`, which calls it on an
     /// event loop. Nothing here blocks: a venue not in memory and a burst flag are awaited in tasks, the store answers
@@ -87,21 +86,13 @@ extension Routes {
                 let person = try PersonInput(name: body.name, phone: body.phone, idNumber: body.idNumber)
                 try app.limitSender(phone: person.phone, device: deviceHash, client: client)
                 let at = try body.at.map { raw throws(AppError) in try Instant.parse(raw, field: "at") }
-                let request = try app.checkinRequest(venue: venue, person: person, at: at, now: Date(), source: .api,
-                                                     idempotencyKey: body.idempotencyKey, device: deviceHash)
-                app.store.checkin(request) { result in
-                    hop {
-                        do {
-                            let receipt = app.receipt(try result.get(), venue: venue)
-                            let status: HTTPResponse.Status = if case .alreadyOpen = receipt.outcome { .ok } else { .created }
-                            let answer = HTTPAnswer.json(ReceiptJSON(receipt).json, status: status)
-                            guard let flag = app.burstFlag(receipt) else { return done(answer) }
-                            Task {
-                                try? await app.store.addFlag(flag)
-                                done(answer)
-                            }
-                        } catch { fail(error) }
-                    }
+                app.checkin(venue: venue, person: app.seal(person), at: at, now: Date(), source: .api, idempotencyKey: body.idempotencyKey,
+                            device: deviceHash, hop: hop) { result in
+                    do {
+                        let receipt = try result.get()
+                        let status: HTTPResponse.Status = if case .alreadyOpen = receipt.outcome { .ok } else { .created }
+                        done(HTTPAnswer.json(ReceiptJSON(receipt).json, status: status))
+                    } catch { fail(error) }
                 }
             } catch { fail(error) }
         }

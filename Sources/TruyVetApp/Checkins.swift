@@ -58,11 +58,37 @@ extension TruyVet {
     /// the device or card that sent it (see `CheckinRequest.device`).
     public func checkin(venue: Venue, person: SealedPerson, at: Date? = nil, now: Date = Date(), source: VisitSource,
                         idempotencyKey: String? = nil, device: Data?) async throws -> Receipt {
-        let request = try checkinRequest(venue: venue, sealed: person, at: at, now: now, source: source, idempotencyKey: idempotencyKey,
+        try await withCheckedThrowingContinuation { done in
+            checkin(venue: venue, person: person, at: at, now: now, source: source, idempotencyKey: idempotencyKey, device: device,
+                    hop: { $0() }) { done.resume(with: $0) }
+        }
+    }
+
+    /// Moves the rest of a check-in's work off the store's writer thread (onto a connection's event loop, or at once).
+    public typealias Hop = @Sendable (@escaping @Sendable () -> Void) -> Void
+
+    /// The one check-in every way in runs (JSON API and its event-loop fast path, the visitor's form, card scans, the
+    /// staff desk): the request validated, written durably in the store's next group commit, the receipt, and the
+    /// venue's burst detector. It never blocks: `completion` is called exactly once, through `hop`, after the commit.
+    public func checkin(venue: Venue, person: SealedPerson, at: Date?, now: Date, source: VisitSource, idempotencyKey: String?,
+                        device: Data?, hop: @escaping Hop, completion: @escaping @Sendable (Result<Receipt, any Error>) -> Void) {
+        let request: CheckinRequest
+        do {
+            request = try checkinRequest(venue: venue, sealed: person, at: at, now: now, source: source, idempotencyKey: idempotencyKey,
                                          device: device)
-        let made = receipt(try await store.checkin(request), venue: venue)
-        await noteBurst(made)  // every way in counts towards the venue's burst detector (the fast path notes its own)
-        return made
+        } catch { return completion(.failure(error)) }
+        store.checkin(request) { result in
+            hop {
+                do {
+                    let made = receipt(try result.get(), venue: venue)
+                    guard let flag = burstFlag(made) else { return completion(.success(made)) }
+                    Task {
+                        try? await store.addFlag(flag)
+                        completion(.success(made))
+                    }
+                } catch { completion(.failure(error)) }
+            }
+        }
     }
 
     public func checkin(venue: Venue, person: PersonInput, at: Date? = nil, now: Date = Date(), source: VisitSource,
