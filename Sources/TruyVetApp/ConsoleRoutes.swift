@@ -161,7 +161,7 @@ extension Routes {
     struct SignInView { let key: Views.Field; let username: Views.Field; let password: Views.Field; let visitor = false }
 
     func signInPage(_ request: Request, _ context: AppRequestContext, error: AppError?, status: HTTPResponse.Status, username: String = "") async throws -> Response {
-        func message(_ field: String) -> String? { error.flatMap { $0.field == field ? $0.bilingual : nil } }
+        func message(_ field: String) -> String? { Views.beside(error, field) }
         let key = Views.Field(name: "key", label: "Mã quản lý của địa điểm", en: "The venue's management key", error: message("key"),
                               type: "password", required: true, autocomplete: "off", maxlength: "200")
         let user = Views.Field(name: "username", label: "Tên đăng nhập", en: "Username", value: username, error: message("username"),
@@ -233,7 +233,7 @@ extension Routes {
         let rows = try await app.accounts(by: session.principal, now: now).map {
             AccountRow(id: $0.id, username: $0.username, role: $0.role, created: Instant.readable($0.createdAt), disabled: $0.disabled, locked: $0.locked)
         }
-        func message(_ field: String) -> String? { error.flatMap { $0.field == field ? $0.bilingual : nil } }
+        func message(_ field: String) -> String? { Views.beside(error, field) }
         let username = Views.Field(name: "username", label: "Tên đăng nhập", en: "Username", value: values["username"] ?? "",
                                    error: message("username"), required: true, autocomplete: "off", maxlength: "32")
         let password = Views.Field(name: "password", label: "Mật khẩu (để trống: tạo tự động)", en: "Password (empty: generated)",
@@ -244,7 +244,7 @@ extension Routes {
         let placed = ["username", "password", "role"]
         return Views.page("accounts", AccountsView(
             session: view, accounts: rows, username: username, password: password, roles: roles, roleError: message("role"),
-            issued: issued, problem: error.flatMap { placed.contains($0.field ?? "") ? nil : $0.bilingual }), status: status)
+            issued: issued, problem: Views.above(error, placed: placed)), status: status)
     }
 
     static let roleNames: [Role: String] = [.admin: "Quản trị / Admin", .tracer: "Truy vết / Tracer", .health: "Y tế / Health officer"]
@@ -350,33 +350,44 @@ extension Routes {
         let provinces = try await app.store.areas(parent: nil)
         let districts = province.isEmpty ? [] : try await app.store.areas(parent: province)
         let communes = district.isEmpty || !districts.contains(where: { $0.code == district }) ? [] : try await app.store.areas(parent: district)
+        var details = venueFields(values, error: error)
+        if details.fields[3].value.isEmpty { details.fields[3].value = String(VenueRegistration.defaultStay) }
+        let view = RegisterView(
+            province: choices(provinces, province), district: choices(districts, district), commune: choices(communes, areaCode),
+            provinceCode: province, districtCode: district, fields: details.fields,
+            category: details.category, categoryError: Views.beside(error, "category"), areaError: Views.beside(error, "areaCode"),
+            problem: Views.above(error, placed: Self.venueFieldNames + ["areaCode"]),
+            hasDistricts: !districts.isEmpty, hasCommunes: !communes.isEmpty)
+        return Views.page("register", view, status: error?.httpStatus ?? .ok)
+    }
+
+    static let venueFieldNames = ["name", "address", "contactPhone", "defaultStayMinutes", "capacity", "openingHours", "category"]
+
+    /// A venue's details as form fields, for registration and settings alike, each with its error beside it.
+    func venueFields(_ values: [String: String], error: AppError?) -> (fields: [Views.Field], category: [Choice]) {
         func field(_ name: String, _ label: String, _ en: String) -> Views.Field {
-            var f = Views.Field(name: name, label: label, en: en, value: values[name] ?? "")
-            if let error, error.field == name { f.error = error.bilingual }
-            return f
+            Views.Field(name: name, label: label, en: en, value: values[name] ?? "", error: Views.beside(error, name))
         }
         var name = field("name", "Tên địa điểm", "Venue name"); name.required = true; name.maxlength = "200"
         var address = field("address", "Địa chỉ (số nhà, đường)", "Street address"); address.required = true; address.maxlength = "300"
         var phone = field("contactPhone", "Số điện thoại liên hệ", "Contact phone")
         phone.required = true; phone.type = "tel"; phone.inputmode = "tel"; phone.autocomplete = "tel"
         var stay = field("defaultStayMinutes", "Thời gian ở lại thường lệ (phút)", "Usual stay (minutes)")
-        stay.type = "number"; stay.inputmode = "numeric"; if stay.value.isEmpty { stay.value = String(VenueRegistration.defaultStay) }
+        stay.type = "number"; stay.inputmode = "numeric"
         var capacity = field("capacity", "Sức chứa (người, không bắt buộc)", "Capacity (people, optional)")
         capacity.type = "number"; capacity.inputmode = "numeric"
         var hours = field("openingHours", "Giờ mở cửa (không bắt buộc)", "Opening hours (optional)"); hours.maxlength = "100"
-        let category = values["category"] ?? ""
         let categories = VenueCategory.allCases.map { c in
-            Choice(value: c.rawValue, label: "\(c.vietnamese) / \(c.english)", selected: c.rawValue == category)
+            Choice(value: c.rawValue, label: "\(c.vietnamese) / \(c.english)", selected: c.rawValue == values["category"])
         }
-        let placed = ["name", "address", "contactPhone", "defaultStayMinutes", "capacity", "openingHours", "category", "areaCode"]
-        let view = RegisterView(
-            province: choices(provinces, province), district: choices(districts, district), commune: choices(communes, areaCode),
-            provinceCode: province, districtCode: district, fields: [name, address, phone, stay, capacity, hours],
-            category: categories, categoryError: error.flatMap { $0.field == "category" ? $0.bilingual : nil },
-            areaError: error.flatMap { $0.field == "areaCode" ? $0.bilingual : nil },
-            problem: error.flatMap { placed.contains($0.field ?? "") ? nil : $0.bilingual },
-            hasDistricts: !districts.isEmpty, hasCommunes: !communes.isEmpty)
-        return Views.page("register", view, status: error?.httpStatus ?? .ok)
+        return ([name, address, phone, stay, capacity, hours], categories)
+    }
+
+    /// A whole number typed in a form field; an empty field is none.
+    static func number(_ fields: [String: String], _ name: String) throws(AppError) -> Int? {
+        guard let raw = fields[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+        guard let n = Int(raw) else { throw AppError.invalid(name, "\(name) must be a whole number") }
+        return n
     }
 
     struct RegisteredView {
@@ -386,16 +397,11 @@ extension Routes {
 
     func registerForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let fields = try await form(request)
-        func number(_ name: String) throws(AppError) -> Int? {
-            guard let raw = fields[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-            guard let n = Int(raw) else { throw AppError.invalid(name, "\(name) must be a whole number") }
-            return n
-        }
         do {
             let registration = VenueRegistration(
                 name: fields["name"], address: fields["address"], areaCode: fields["areaCode"], category: fields["category"],
-                defaultStayMinutes: try number("defaultStayMinutes"), contactPhone: fields["contactPhone"],
-                capacity: try number("capacity"), openingHours: fields["openingHours"].flatMap { $0.isEmpty ? nil : $0 })
+                defaultStayMinutes: try Self.number(fields, "defaultStayMinutes"), contactPhone: fields["contactPhone"],
+                capacity: try Self.number(fields, "capacity"), openingHours: fields["openingHours"].flatMap { $0.isEmpty ? nil : $0 })
             let registered = try await app.registerVenue(registration, by: try await session(request, context)?.principal)
             // Signed in at once with the new key, so that the next step (print the poster) needs nothing more.
             let (cookie, session) = try await app.signIn(key: registered.managementToken, client: "registration", now: app.config.clock())
@@ -624,24 +630,12 @@ extension Routes {
             "openingHours": venue.openingHours ?? "", "category": venue.category.rawValue,
         ]
         let shown = values ?? current
-        func field(_ name: String, _ label: String, _ en: String) -> Views.Field {
-            Views.Field(name: name, label: label, en: en, value: shown[name] ?? "", error: error.flatMap { $0.field == name ? $0.bilingual : nil })
-        }
-        var name = field("name", "Tên địa điểm", "Venue name"); name.required = true; name.maxlength = "200"
-        var address = field("address", "Địa chỉ (số nhà, đường)", "Street address"); address.required = true; address.maxlength = "300"
-        var phone = field("contactPhone", "Số điện thoại liên hệ", "Contact phone"); phone.required = true; phone.type = "tel"; phone.inputmode = "tel"
-        var stay = field("defaultStayMinutes", "Thời gian ở lại thường lệ (phút)", "Usual stay (minutes)"); stay.type = "number"; stay.inputmode = "numeric"
-        var capacity = field("capacity", "Sức chứa (người, không bắt buộc)", "Capacity (people, optional)"); capacity.type = "number"; capacity.inputmode = "numeric"
-        var hours = field("openingHours", "Giờ mở cửa (không bắt buộc)", "Opening hours (optional)"); hours.maxlength = "100"
-        let categories = VenueCategory.allCases.map { c in
-            Choice(value: c.rawValue, label: "\(c.vietnamese) / \(c.english)", selected: c.rawValue == shown["category"])
-        }
-        let placed = ["name", "address", "contactPhone", "defaultStayMinutes", "capacity", "openingHours", "category"]
+        let details = venueFields(shown, error: error)
         return Views.page("settings", SettingsView(
-            session: sessionView, venueName: venue.name, fields: [name, address, phone, stay, capacity, hours], category: categories,
-            categoryError: error.flatMap { $0.field == "category" ? $0.bilingual : nil },
+            session: sessionView, venueName: venue.name, fields: details.fields, category: details.category,
+            categoryError: Views.beside(error, "category"),
             screenOnly: values.map { $0["screenOnly"] == "yes" } ?? venue.screenOnly, notice: notice,
-            problem: error.flatMap { placed.contains($0.field ?? "") ? nil : $0.bilingual }), status: error?.httpStatus ?? .ok)
+            problem: Views.above(error, placed: Self.venueFieldNames)), status: error?.httpStatus ?? .ok)
     }
 
     func settingsForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -653,13 +647,8 @@ extension Routes {
             changes.address = fields["address"]
             changes.category = fields["category"]
             changes.contactPhone = fields["contactPhone"]
-            func number(_ name: String) throws(AppError) -> Int? {
-                guard let raw = fields[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-                guard let n = Int(raw) else { throw AppError.invalid(name, "\(name) must be a whole number") }
-                return n
-            }
-            changes.defaultStayMinutes = try number("defaultStayMinutes")
-            changes.capacity = try number("capacity")
+            changes.defaultStayMinutes = try Self.number(fields, "defaultStayMinutes")
+            changes.capacity = try Self.number(fields, "capacity")
             changes.clearCapacity = changes.capacity == nil
             let hours = fields["openingHours"]?.trimmingCharacters(in: .whitespaces) ?? ""
             changes.openingHours = hours.isEmpty ? nil : hours
@@ -712,7 +701,7 @@ extension Routes {
         }
         return Views.page("desk", DeskView(
             session: sessionView, venueName: venue.name, code: code, outSelected: values["action"] == "out", manual: [name, phone, id],
-            result: shown, problem: error.flatMap { placed.contains($0.field ?? "") ? nil : $0.bilingual }),
+            result: shown, problem: Views.above(error, placed: placed)),
             status: error?.httpStatus ?? (result.map { $0.checkedOut } == false ? .created : .ok))
     }
 

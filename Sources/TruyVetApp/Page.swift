@@ -73,7 +73,7 @@ enum Page {
         let action = "/c/\(token)"
         func field(_ name: String, _ label: String, _ en: String) -> Views.Field {
             var f = Views.Field(name: name, label: label, en: en, value: form[name] ?? "")
-            if let error, error.field == name { f.error = error.bilingual }
+            f.error = Views.beside(error, name)
             return f
         }
         var name = field("name", "Họ và tên", "Full name")

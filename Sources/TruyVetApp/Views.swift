@@ -65,6 +65,16 @@ enum Views {
         let csrf: String
     }
 
+    /// What a form shows beside the field `name` when `error` is about it.
+    static func beside(_ error: AppError?, _ name: String) -> String? {
+        error.flatMap { $0.field == name ? $0.bilingual : nil }
+    }
+
+    /// What a form shows above itself: an error about none of its `placed` fields (those are shown beside them).
+    static func above(_ error: AppError?, placed: [String]) -> String? {
+        error.flatMap { placed.contains($0.field ?? "") ? nil : $0.bilingual }
+    }
+
     /// One labelled input (`field.mustache`); `name` is the JSON API's field name.
     struct Field {
         let name: String
