@@ -17,10 +17,7 @@ public func buildApplication(_ app: TruyVet, logger: Logger = Logger(label: "tru
     known.set(router.routes.map { (method: $0.method, path: $0.path.description) })
     return Application(
         router: router,
-        server: .guardedHTTP1(timeouts: .init(header: app.config.headerTimeout, body: app.config.bodyTimeout, idle: app.config.idleTimeout)) {
-            // POST /v1/checkins answered on the event loop, through the same check-in operation (off: the router answers it).
-            app.config.checkinFastPath ? [CheckinFastPath(routes: routes, logger: logger)] : []
-        },
+        server: .guardedHTTP1(timeouts: .init(header: app.config.headerTimeout, body: app.config.bodyTimeout, idle: app.config.idleTimeout)),
         configuration: .init(address: .hostname(app.config.host, port: app.config.port), serverName: "truyvet"),
         logger: logger)
 }

@@ -1,8 +1,8 @@
 import Foundation
 import TruyVetCore
 
-/// The limits and the burst detector that every check-in passes, whatever its way in (JSON API and its event-loop
-/// fast path, the visitor's form, card scans, the staff desk): one instance per `TruyVet`.
+/// The limits and the burst detector that every check-in passes, whatever its way in (JSON API,
+/// the visitor's form, card scans, the staff desk): one instance per `TruyVet`.
 final class CheckinGuards: Sendable {
     /// Check-ins per client address and minute.
     let perAddress: RateLimiter

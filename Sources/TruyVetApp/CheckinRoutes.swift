@@ -60,56 +60,21 @@ extension Routes {
         token.split(separator: "/").last.map(String.init) ?? token
     }
 
+    /// `POST /v1/checkins`: the body read (a flat object by hand, anything else by `JSONDecoder` for its errors), the
+    /// address and sender limits, then the one check-in operation.
     func apiCheckin(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let body = try await request.body.collect(upTo: JSON.maxBody)
-        let device = Self.deviceID(cookie: request.headers[.cookie])
-        let answer = await withCheckedContinuation { continuation in
-            checkin(body: body, client: clientKey(context), device: device, language: Language.preferred(request.headers[.acceptLanguage]), hop: { work in Task { work() } }, logger: context.logger) {
-                continuation.resume(returning: $0)
-            }
-        }
-        return answer.response
-    }
-
-    typealias Hop = TruyVet.Hop
-
-    /// `POST /v1/checkins`, all of it but HTTP framing: for the router and for `CheckinFastPath`, which calls it on an
-    /// event loop. Nothing here blocks: a venue not in memory and a burst flag are awaited in tasks, the store answers
-    /// through a callback after its group commit, and `done` is called exactly once.
-    /// `device`: the device cookie's id, when the client sent one.
-    func checkin(body: ByteBuffer, client: String, device: String?, language: Language = .en, hop: @escaping Hop, logger: Logger,
-                 done: @escaping @Sendable (HTTPAnswer) -> Void) {
-        let deviceHash = device.map { app.cipher.lookupHash("device", $0) }
-        let fail: @Sendable (any Error) -> Void = { done(JSON.answer(for: $0, logger: logger, path: "/v1/checkins", language: language)) }
-        let proceed: @Sendable (CheckinBody, Venue) -> Void = { body, venue in
-            do {
-                let person = try PersonInput(name: body.name, phone: body.phone, idNumber: body.idNumber)
-                try app.limitSender(phone: person.phone, device: deviceHash, client: client)
-                let at = try body.at.map { raw throws(AppError) in try Instant.parse(raw, field: "at") }
-                app.checkin(venue: venue, person: app.seal(person), at: at, now: Date(), source: .api, idempotencyKey: body.idempotencyKey,
-                            device: deviceHash, hop: hop) { result in
-                    do {
-                        let receipt = try result.get()
-                        let status: HTTPResponse.Status = if case .alreadyOpen = receipt.outcome { .ok } else { .created }
-                        done(HTTPAnswer.json(ReceiptJSON(receipt).json, status: status))
-                    } catch { fail(error) }
-                }
-            } catch { fail(error) }
-        }
-        do {
-            try app.limitAddress(client)
-            let body = try CheckinBody.decode(body)
-            if let token = body.token {
-                switch app.lookupPoster(token: Self.bare(token)) {
-                case .venue(let venue): return proceed(body, venue)
-                case .invalid: throw Page.invalidCodeError
-                case .ask: break
-                }
-            }
-            Task {
-                do { proceed(body, try await venue(token: body.token, shortCode: body.shortCode)) } catch { fail(error) }
-            }
-        } catch { fail(error) }
+        let client = clientKey(context)
+        try app.limitAddress(client)
+        let body = try CheckinBody.decode(try await request.body.collect(upTo: JSON.maxBody))
+        let venue = try await venue(token: body.token, shortCode: body.shortCode)
+        let person = try PersonInput(name: body.name, phone: body.phone, idNumber: body.idNumber)
+        let device = deviceID(request).map { app.cipher.lookupHash("device", $0) }
+        try app.limitSender(phone: person.phone, device: device, client: client)
+        let at = try body.at.map { raw throws(AppError) in try Instant.parse(raw, field: "at") }
+        let receipt = try await app.checkin(venue: venue, person: app.seal(person), at: at, now: Date(), source: .api,
+                                            idempotencyKey: body.idempotencyKey, device: device)
+        let status: HTTPResponse.Status = if case .alreadyOpen = receipt.outcome { .ok } else { .created }
+        return HTTPAnswer.json(ReceiptJSON(receipt).json, status: status).response
     }
 
     struct CheckoutBody: Decodable { var checkoutSecret: String? }

@@ -54,41 +54,17 @@ extension TruyVet {
         public let dayCode: DayCode
     }
 
-    /// Checks a person in at a venue. `at` (client time) must be within ±5 minutes of `now`. `device`: the keyed hash of
-    /// the device or card that sent it (see `CheckinRequest.device`).
+    /// The one check-in every way in runs (the JSON API, the visitor's form, card scans, the staff desk): the request
+    /// validated (`at`, client time, within ±5 minutes of `now`), written durably in the store's next group commit,
+    /// the receipt, and the venue's burst detector. `device`: the keyed hash of the device or card that sent it (see
+    /// `CheckinRequest.device`).
     public func checkin(venue: Venue, person: SealedPerson, at: Date? = nil, now: Date = Date(), source: VisitSource,
                         idempotencyKey: String? = nil, device: Data?) async throws -> Receipt {
-        try await withCheckedThrowingContinuation { done in
-            checkin(venue: venue, person: person, at: at, now: now, source: source, idempotencyKey: idempotencyKey, device: device,
-                    hop: { $0() }) { done.resume(with: $0) }
-        }
-    }
-
-    /// Moves the rest of a check-in's work off the store's writer thread (onto a connection's event loop, or at once).
-    public typealias Hop = @Sendable (@escaping @Sendable () -> Void) -> Void
-
-    /// The one check-in every way in runs (JSON API and its event-loop fast path, the visitor's form, card scans, the
-    /// staff desk): the request validated, written durably in the store's next group commit, the receipt, and the
-    /// venue's burst detector. It never blocks: `completion` is called exactly once, through `hop`, after the commit.
-    public func checkin(venue: Venue, person: SealedPerson, at: Date?, now: Date, source: VisitSource, idempotencyKey: String?,
-                        device: Data?, hop: @escaping Hop, completion: @escaping @Sendable (Result<Receipt, any Error>) -> Void) {
-        let request: CheckinRequest
-        do {
-            request = try checkinRequest(venue: venue, sealed: person, at: at, now: now, source: source, idempotencyKey: idempotencyKey,
-                                         device: device)
-        } catch { return completion(.failure(error)) }
-        store.checkin(request) { result in
-            hop {
-                do {
-                    let made = receipt(try result.get(), venue: venue)
-                    guard let flag = burstFlag(made) else { return completion(.success(made)) }
-                    Task {
-                        try? await store.addFlag(flag)
-                        completion(.success(made))
-                    }
-                } catch { completion(.failure(error)) }
-            }
-        }
+        let request = try checkinRequest(venue: venue, sealed: person, at: at, now: now, source: source,
+                                         idempotencyKey: idempotencyKey, device: device)
+        let made = receipt(try await store.checkin(request), venue: venue)
+        if let flag = burstFlag(made) { try? await store.addFlag(flag) }
+        return made
     }
 
     public func checkin(venue: Venue, person: PersonInput, at: Date? = nil, now: Date = Date(), source: VisitSource,

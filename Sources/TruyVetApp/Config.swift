@@ -55,9 +55,6 @@ public struct AppConfig: Sendable {
     /// `TRUYVET_SESSION_HOURS` (12) after sign-in it ends whatever happens.
     public var sessionIdleMinutes = 30
     public var sessionHours = 12
-    /// `TRUYVET_CHECKIN_FAST_PATH` (true): answer `POST /v1/checkins` on the connection's event loop instead of through
-    /// the router (the same check-in operation either way; `false` to compare with `scripts/bench checkins`).
-    public var checkinFastPath = true
     /// `TRUYVET_SCREEN_CODE_SECONDS` (30): how long each code on a venue's door screen lasts; a code is accepted in its
     /// own step and the next, so a photograph of the screen stops working within two steps.
     public var screenCodeSeconds = 30
@@ -139,13 +136,6 @@ public struct AppConfig: Sendable {
         if let n = try number(.sessionIdleMinutes, 1...1440) { c.sessionIdleMinutes = n }
         if let n = try number(.sessionHours, 1...168) { c.sessionHours = n }
         if let n = try number(.screenCodeSeconds, 10...600) { c.screenCodeSeconds = n }
-        if let v = text(.checkinFastPath) {
-            switch v.lowercased() {
-            case "1", "true", "yes", "on": c.checkinFastPath = true
-            case "0", "false", "no", "off": c.checkinFastPath = false
-            default: throw .invalid("TRUYVET_CHECKIN_FAST_PATH", "TRUYVET_CHECKIN_FAST_PATH must be true or false, got '\(v)'")
-            }
-        }
         if let v = text(.metricsToken) {
             guard v.count >= 24 else { throw .invalid("TRUYVET_METRICS_TOKEN", "TRUYVET_METRICS_TOKEN must be at least 24 characters") }
             c.metricsToken = v
@@ -248,7 +238,7 @@ public enum Setting: String, CaseIterable, Sendable {
     case config, dataDir, databaseURL, host, port, publicURL, adminToken, openRegistration, signingKeys, dataKey
     case checkinRateLimit, infectiousDaysBefore, minOverlapMinutes, minOverlapByCategory, onwardDays, quarantineDays
     case headerTimeout, bodyTimeout, idleTimeout, logLevel, metricsToken, retentionDays, levelRules, levelRulesProvinces, measures
-    case sessionIdleMinutes, sessionHours, screenCodeSeconds, checkinFastPath
+    case sessionIdleMinutes, sessionHours, screenCodeSeconds
 
     public var environmentName: String {
         var out = "TRUYVET_"

@@ -27,10 +27,10 @@ struct GuardedHTTP1Channel: HTTPChannelHandler {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1 with the connection guard and the given extra handlers (after HTTP decoding).
-    static func guardedHTTP1(timeouts: ConnectionGuard.Timeouts, handlers: @escaping @Sendable () -> [any RemovableChannelHandler]) -> HTTPServerBuilder {
+    /// HTTP/1 with the connection guard.
+    static func guardedHTTP1(timeouts: ConnectionGuard.Timeouts) -> HTTPServerBuilder {
         .init { responder in
-            GuardedHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: .init(additionalChannelHandlers: handlers())),
+            GuardedHTTP1Channel(base: HTTP1Channel(responder: responder),
                                 timeouts: timeouts)
         }
     }

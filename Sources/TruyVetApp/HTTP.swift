@@ -56,8 +56,8 @@ struct ErrorBody: Encodable {
     }
 }
 
-/// A whole answer in memory: what `Response` carries for small bodies, and what the check-in fast path writes to
-/// the channel itself.
+/// A whole answer in memory: what `Response` carries for small bodies, and what the connection guard writes to the
+/// channel itself for a request it cannot parse.
 struct HTTPAnswer: Sendable {
     var status: HTTPResponse.Status
     var headers: HTTPFields
@@ -263,7 +263,7 @@ enum SecurityHeaders {
 }
 
 extension JSON {
-    /// The one mapping of errors to answers (the check-in fast path uses it too). `path` is a route pattern, logged
+    /// The one mapping of errors to answers. `path` is a route pattern, logged
     /// with an unexpected error (never a path as typed: it may hold a phone number).
     /// `language`: what the caller's `Accept-Language` asks for (the code and field stay the same).
     static func answer(for error: any Error, logger: Logger, path: String, language: Language = .en) -> HTTPAnswer {

@@ -2,12 +2,11 @@ import Foundation
 import Hummingbird
 import Metrics
 import Prometheus
-import Synchronization
 import TruyVetCore
 
 /// Operational figures in Prometheus' text format at `GET /metrics`: requests per route, method and status with their
-/// durations (Hummingbird's metrics middleware, and the check-in fast path the same way), check-ins committed, group
-/// commit batch sizes, store errors, purge progress and rate-limit refusals. Routes are patterns, never paths typed,
+/// durations (Hummingbird's metrics middleware), check-ins committed, group commit batch sizes,
+/// store errors, purge progress and rate-limit refusals. Routes are patterns, never paths typed,
 /// so no label ever carries a phone number.
 public enum AppMetrics {
     /// The one registry of the process (the metrics system can be set up only once).
@@ -32,22 +31,6 @@ public enum AppMetrics {
     }
 
     static func storeError() { Metrics.Counter(label: "truyvet_store_errors_total").increment() }
-
-    /// A fast-path answer, counted like the router's (`hb_requests`, `http_server_request_duration`).
-    static func fastPathRequest(status: Int, nanoseconds: Int64) {
-        let metrics = fastPath.withLock { cache in
-            if let m = cache[status] { return m }
-            let dimensions = [("http.route", "/v1/checkins"), ("http.request.method", "POST"), ("http.response.status_code", String(status))]
-            let m = (Metrics.Counter(label: "hb.requests", dimensions: dimensions),
-                     Metrics.Timer(label: "http.server.request.duration", dimensions: dimensions, preferredDisplayUnit: .seconds))
-            cache[status] = m
-            return m
-        }
-        metrics.0.increment()
-        metrics.1.recordNanoseconds(nanoseconds)
-    }
-
-    private static let fastPath = Mutex<[Int: (Metrics.Counter, Metrics.Timer)]>([:])
 }
 
 extension Routes {

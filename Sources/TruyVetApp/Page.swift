@@ -83,7 +83,7 @@ enum Page {
         var id = field("idNumber", "Số CCCD (không bắt buộc)", "ID card number (optional)")
         id.inputmode = "numeric"; id.maxlength = "14"
         // An error about a field is shown beside it; any other error above the form.
-        let problem = error.flatMap { e in ["name", "phone", "idNumber"].contains(e.field ?? "") ? nil : CheckinView.Problem(message: e.message) }
+        let problem = Views.above(error, placed: ["name", "phone", "idNumber"]).map { CheckinView.Problem(message: $0) }
         let view = CheckinView(venue: .init(name: venue.name, address: venue.address),
                                inside: inside.map { .init(ref: $0.ref, secret: $0.checkoutSecret, since: Instant.readable($0.visit.checkinAt)) },
                                areaLine: areaLine, action: action,

@@ -346,10 +346,6 @@ extension SQLiteStore {
         try await batcher.submit(request)
     }
 
-    public func checkin(_ request: CheckinRequest, completion: @escaping @Sendable (Result<CheckinOutcome, any Error>) -> Void) {
-        batcher.submit(request, completion: completion)
-    }
-
     public func cachedVenue(id: Int64) -> Venue? {
         cache.venues.withLock { $0[id] }
     }

@@ -67,16 +67,17 @@ struct Bench {
     /// per check-in and the 99th percentile of submit-to-commit latency.
     static func storeAlone(_ store: any Store, _ requests: ArraySlice<CheckinRequest>, inFlight: Int) -> (Double, Double, Double) {
         let slots = DispatchSemaphore(value: inFlight)
-        let latencies = Mutex([Double]())
+        final class Latencies: Sendable { let list = Mutex([Double]()) }
+        let latencies = Latencies()
         let clock = ContinuousClock()
         let start = clock.now, cpuStart = cpuSeconds()
         for request in requests {
             slots.wait()
             let submitted = clock.now
-            store.checkin(request) { result in
-                if case .failure(let error) = result { fatalError("check-in failed: \(error)") }
+            Task {
+                do { _ = try await store.checkin(request) } catch { fatalError("check-in failed: \(error)") }
                 let d = submitted.duration(to: clock.now)
-                latencies.withLock { $0.append(Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18) }
+                latencies.list.withLock { $0.append(Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18) }
                 slots.signal()
             }
         }
@@ -84,7 +85,7 @@ struct Bench {
         for _ in 0..<inFlight { slots.signal() }  // (a semaphore must not be released below its starting value)
         let elapsed = start.duration(to: clock.now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let sorted = latencies.withLock { $0.sorted() }
+        let sorted = latencies.list.withLock { $0.sorted() }
         return (Double(requests.count) / seconds, (cpuSeconds() - cpuStart) / Double(requests.count), sorted[sorted.count * 99 / 100])
     }
 

@@ -164,7 +164,7 @@ final class RawConnection: @unchecked Sendable {
         }
     }
 
-    @Test func theFastPathCarriesTheSecurityHeadersToo() async throws {
+    @Test func checkInAnswersCarryTheSecurityHeadersToo() async throws {
         try await TestApp.make().run(live: true) { c in
             let reg = try await c.register()
             let r = try await c.checkin(reg)
@@ -195,6 +195,8 @@ final class RawConnection: @unchecked Sendable {
             for i in 0..<2 { _ = try await c.call(.post, reg.checkinPath, body: Array("name=An&phone=091234567\(i)".utf8)) }
             let page = try await c.call(.post, reg.checkinPath, body: Array("name=An&phone=0912345679".utf8))
             #expect(page.status == 429 && page.headers[.retryAfter] != nil && page.text.contains("<form"))
+            // Above the form, in Vietnamese first, as every page says it.
+            #expect(page.text.contains("Quá nhiều yêu cầu từ thiết bị hoặc mạng này"), "\(page.text)")
         }
     }
 }

@@ -36,7 +36,7 @@ struct TestApp {
         var error: ErrorReply? { try? json(ErrorReply.self) }
     }
 
-    /// `live`: through a real server on a loopback port (the channel pipeline, with the check-in fast path) instead of
+    /// `live`: through a real server on a loopback port (the channel pipeline and its connection guard) instead of
     /// calling the router directly.
     func run(live: Bool = false, logger: Logger = Logger(label: "truyvet"), _ requests: @escaping @Sendable (Client) async throws -> Void) async throws {
         try await buildApplication(app, logger: logger).test(live ? .live : .router) { client in try await requests(Client(client: client)) }

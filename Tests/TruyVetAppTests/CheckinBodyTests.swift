@@ -81,10 +81,15 @@ import TruyVetCore
     }
 }
 
-/// The check-in fast path on a real connection: what the router would answer, in order, and HTTP manners.
-@Suite struct CheckinFastPathTests {
+/// Check-ins on a real connection: pipelined answers in order, and HTTP manners.
+@Suite struct CheckinConnectionTests {
     /// Sends `request` bytes on one connection and reads `count` answers (status line, headers, body by Content-Length).
-    static func exchange(port: Int, _ request: String, answers count: Int) throws -> (answers: [(status: Int, headers: String, body: String)], closed: Bool) {
+    /// Off the cooperative pool: a blocking read there could starve the server's own request tasks.
+    static func exchange(port: Int, _ request: String, answers count: Int) async throws -> (answers: [(status: Int, headers: String, body: String)], closed: Bool) {
+        try await RawConnection.offPool { Result { try blockingExchange(port: port, request, answers: count) } }.get()
+    }
+
+    static func blockingExchange(port: Int, _ request: String, answers count: Int) throws -> (answers: [(status: Int, headers: String, body: String)], closed: Bool) {
         let connection = try RawConnection(port: port)
         let fd = connection.fd
         let bytes = Array(request.utf8)
@@ -133,7 +138,7 @@ import TruyVetCore
                 + Self.post(#"{"token":"\#(token)","name":"An","phone":"0912000001"}"#, extraHeaders: device)
                 + "GET /v1/venues/\(reg.venue.id)/occupancy HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(reg.managementToken)\r\n\r\n"
                 + Self.post(#"{"token":"nope","name":"Chi","phone":"0912000003"}"#)
-            let (answers, _) = try Self.exchange(port: port, requests, answers: 6)
+            let (answers, _) = try await Self.exchange(port: port, requests, answers: 6)
             try #require(answers.map(\.status) == [201, 200, 201, 200, 200, 404])
             #expect(answers[1].body == "ok\n")
             #expect(answers[0].body.contains(#""name":"Quán Phở Bà Tư""#) && answers[2].body.contains(#""status":"checked_in""#))
@@ -148,7 +153,7 @@ import TruyVetCore
             let reg = try await c.register()
             let port = try #require(c.client.port)
             let token = String(reg.checkinPath.dropFirst(3))
-            let (answers, closed) = try Self.exchange(port: port, Self.post(#"{"token":"\#(token)","name":"An","phone":"0912000001"}"#,
+            let (answers, closed) = try await Self.exchange(port: port, Self.post(#"{"token":"\#(token)","name":"An","phone":"0912000001"}"#,
                                                                             extraHeaders: "Connection: close\r\n"), answers: 1)
             #expect(answers.first?.status == 201)
             #expect(closed)
@@ -159,11 +164,11 @@ import TruyVetCore
         try await TestApp.make().run(live: true) { c in
             let port = try #require(c.client.port)
             let big = #"{"name":""# + String(repeating: "a", count: JSON.maxBody) + #""}"#
-            let (tooLarge, _) = try Self.exchange(port: port, Self.post(big), answers: 1)
+            let (tooLarge, _) = try await Self.exchange(port: port, Self.post(big), answers: 1)
             #expect(tooLarge.first?.status == 413 && tooLarge.first?.body.contains(#""field":"body""#) == true)
-            let (empty, _) = try Self.exchange(port: port, Self.post(""), answers: 1)
+            let (empty, _) = try await Self.exchange(port: port, Self.post(""), answers: 1)
             #expect(empty.first?.status == 400 && empty.first?.body.contains(#""error":"empty_body""#) == true)
-            let (chunked, _) = try Self.exchange(port: port, "POST /v1/checkins HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n4\r\n\"x\"}\r\n0\r\n\r\n", answers: 1)
+            let (chunked, _) = try await Self.exchange(port: port, "POST /v1/checkins HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n4\r\n\"x\"}\r\n0\r\n\r\n", answers: 1)
             #expect(chunked.first?.status == 400 && chunked.first?.body.contains(#""field":"token""#) == true)
         }
     }
