@@ -6,6 +6,8 @@ import TruyVetCore
 extension Routes {
     func registerCaseRoutes(on v1: RouterGroup<AppRequestContext>) {
         v1.post("cases") { request, context in try await registerCase(request, context) }
+        v1.get("cases") { request, context in try await listCases(request, context) }
+        v1.post("cases/:id/follow-ups") { request, context in try await setFollowUps(request, context) }
         v1.get("cases/:id") { request, context in try await showCase(request, context) }
         v1.patch("cases/:id") { request, context in try await classifyCase(request, context) }
         v1.get("cases/:id/contacts") { request, context in try await contacts(request, context) }
@@ -33,6 +35,28 @@ extension Routes {
         let record = try await app.registerCase(input, by: principal)
         let json = try await caseJSON(record, principal: principal)
         return try JSON.response(json, status: .created, headers: [.location: json.links.case])
+    }
+
+    func caseListInput(_ request: Request) throws -> TruyVet.CaseListInput {
+        func text(_ name: String) -> String? { request.uri.queryParameters.get(name).map { String($0) } }
+        let limit = try intParameter(request, "limit", default: 50, range: 1...500)
+        return TruyVet.CaseListInput(areaCode: text("area"), classification: text("classification"), search: text("q"),
+                                     after: text("after"), limit: limit)
+    }
+
+    func listCases(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try await principal(request, context)
+        let list = try await app.listCases(try caseListInput(request), by: principal)
+        var cases: [CaseJSON] = []
+        for record in list.cases { cases.append(try await caseJSON(record, principal: principal)) }
+        return try JSON.response(CaseListJSON(cases: cases, next: list.next))
+    }
+
+    func setFollowUps(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try await principal(request, context)
+        let input = try await JSON.decode(TruyVet.FollowUpInput.self, from: request, context: context)
+        let list = try await app.setFollowUps(caseID: try caseID(context), input, by: principal)
+        return try JSON.response(FollowUpListJSON(followUps: list.map { FollowUpJSON($0, ref: app.personRef($0.personID)) }))
     }
 
     func showCase(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -67,11 +91,23 @@ extension Routes {
         let wantsCSV = try CSVDownload.requested(request)
         let tracing = try await app.trace(caseID: try caseID(context), query: try contactQuery(request), principal: principal,
                                           reason: request.uri.queryParameters.get("reason").map { String($0) },
-                                          action: wantsCSV ? "contacts.csv" : "contacts")
+                                          action: wantsCSV ? (try Self.callList(request) ? "contacts.call-list.csv" : "contacts.csv") : "contacts")
         if wantsCSV {
+            if try Self.callList(request) {
+                return CSVDownload.response(app.callListCSV(tracing), filename: "truyvet-case-\(tracing.record.id)-call-list.csv")
+            }
             return CSVDownload.response(app.contactsCSV(tracing), filename: "truyvet-case-\(tracing.record.id)-contacts.csv")
         }
         return try JSON.response(ContactsJSON(tracing, app: app, case: try await caseJSON(tracing.record, principal: principal)))
+    }
+
+    /// `rows=people` (the call list: a row per person) or `rows=exposures` (the default: a row per exposure).
+    static func callList(_ request: Request) throws(AppError) -> Bool {
+        switch request.uri.queryParameters.get("rows") {
+        case nil, "exposures": false
+        case "people": true
+        default: throw AppError.invalid("rows", "rows must be people or exposures")
+        }
     }
 
     func graph(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -190,6 +226,25 @@ extension Routes {
     }
 }
 
+struct CaseListJSON: Encodable {
+    let cases: [CaseJSON]
+    /// Give it as `after` for the next page; null on the last.
+    let next: String?
+}
+
+struct FollowUpJSON: Encodable {
+    let ref: String, status: String, result: String?, updatedAt: String, updatedBy: String
+    init(_ f: FollowUp, ref: String) {
+        self.ref = ref
+        status = f.status.rawValue
+        result = f.result?.rawValue
+        updatedAt = Instant.format(f.updatedAt)
+        updatedBy = f.updatedBy
+    }
+}
+
+struct FollowUpListJSON: Encodable { let followUps: [FollowUpJSON] }
+
 struct IntervalJSON: Encodable { let from: String; let to: String }
 
 struct PersonJSON: Encodable {
@@ -233,6 +288,8 @@ struct ContactsJSON: Encodable {
         let firstExposure: String
         let longestMinutes: Int
         let quarantine: QuarantineRef?
+        /// Null: not called yet.
+        let followUp: FollowUpJSON?
         let exposures: [ExposureJSON]
     }
     struct Rules: Encodable {
@@ -259,6 +316,7 @@ struct ContactsJSON: Encodable {
                 phone: p?.phone ?? "", idNumber: p?.idNumber,
                 firstExposure: Instant.format(c.firstExposure), longestMinutes: Int(c.longestMinutes.rounded(.down)),
                 quarantine: t.quarantines[c.personID].map { QuarantineRef(since: Instant.format($0.since), until: $0.until.map(Instant.format)) },
+                followUp: t.followUps[c.personID].map { FollowUpJSON($0, ref: app.personRef(c.personID)) },
                 exposures: c.exposures.map { e in
                     let v = t.venues[e.venueID]
                     return ExposureJSON(venue: VenueRef(id: e.venueID, name: v?.name ?? "", address: v?.address ?? "", category: v?.category.rawValue ?? ""),

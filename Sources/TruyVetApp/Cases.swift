@@ -154,6 +154,10 @@ extension TruyVet {
         public let names: [Int64: [String]]
         public let venues: [Int64: Venue]
         public let quarantines: [Int64: Quarantine]
+        /// Where each contact's follow-up for this case stands (absent: not called yet).
+        public let followUps: [Int64: FollowUp]
+        /// Each venue's commune, by area code: "commune, district".
+        public let communes: [String: String]
         /// Each contact's tier, looked up for every exposure's "through whom".
         let tiers: [Int64: Tier]
 
@@ -201,8 +205,13 @@ extension TruyVet {
         for id in Set(casePresences.map(\.venueID) + contacts.flatMap { $0.exposures.map(\.venueID) }) {
             if let venue = try await store.venue(id: id) { venues[id] = venue }
         }
+        var communes: [String: String] = [:]
+        for code in Set(venues.values.map(\.areaCode)) {
+            communes[code] = try await areaPath(code).prefix(2).map(\.name).joined(separator: ", ")
+        }
         return Tracing(record: record, degree: query.degree, rules: rules, casePresences: casePresences, contacts: contacts,
                        people: people, names: names, venues: venues, quarantines: try await store.quarantines(personIDs: Array(ids.dropFirst())),
+                       followUps: try await store.followUps(caseID: caseID), communes: communes,
                        tiers: Dictionary(uniqueKeysWithValues: contacts.map { ($0.personID, $0.tier) }))
     }
 

@@ -144,3 +144,56 @@ public struct AuditEntry: Sendable, Equatable {
         self.detail = detail
     }
 }
+
+/// Where the follow-up of one contact of one case stands (no record: not called yet).
+public struct FollowUp: Sendable, Equatable {
+    public enum Status: String, Sendable, CaseIterable {
+        case notCalled = "not_called", notified, unreachable, quarantined, tested
+    }
+    public enum TestResult: String, Sendable, CaseIterable { case positive, negative }
+
+    public var caseID: Int64
+    public var personID: Int64
+    public var status: Status
+    /// Only with `tested`.
+    public var result: TestResult?
+    public var updatedAt: Date
+    public var updatedBy: String
+
+    public init(caseID: Int64, personID: Int64, status: Status, result: TestResult?, updatedAt: Date, updatedBy: String) {
+        self.caseID = caseID
+        self.personID = personID
+        self.status = status
+        self.result = result
+        self.updatedAt = updatedAt
+        self.updatedBy = updatedBy
+    }
+}
+
+/// Which cases a list shows, newest confirmation first.
+public struct CaseFilter: Sendable, Equatable {
+    /// Commune of residence.
+    public var areaCode: String?
+    public var classification: CaseRules.Classification?
+    /// Only these people's cases (a search by phone or ID number); `caseID` matches as well when both are given.
+    public var personIDs: [Int64]?
+    public var caseID: Int64?
+    /// Paging: cases confirmed before this one (confirmation, id), exclusive.
+    public var before: (confirmedAt: Date, id: Int64)?
+    public var limit: Int
+
+    public init(areaCode: String? = nil, classification: CaseRules.Classification? = nil, personIDs: [Int64]? = nil, caseID: Int64? = nil,
+                before: (confirmedAt: Date, id: Int64)? = nil, limit: Int = 50) {
+        self.areaCode = areaCode
+        self.classification = classification
+        self.personIDs = personIDs
+        self.caseID = caseID
+        self.before = before
+        self.limit = limit
+    }
+
+    public static func == (a: CaseFilter, b: CaseFilter) -> Bool {
+        a.areaCode == b.areaCode && a.classification == b.classification && a.personIDs == b.personIDs && a.caseID == b.caseID
+            && a.before?.confirmedAt == b.before?.confirmedAt && a.before?.id == b.before?.id && a.limit == b.limit
+    }
+}

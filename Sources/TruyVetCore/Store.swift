@@ -82,8 +82,6 @@ public protocol Store: Sendable {
     // Visits
     /// Records a check-in durably before returning (committed in groups with concurrent ones).
     func checkin(_ request: CheckinRequest) async throws -> CheckinOutcome
-    /// The same, answering through `completion` (called once, on any thread) instead of suspending a task.
-    func checkin(_ request: CheckinRequest, completion: @escaping @Sendable (Result<CheckinOutcome, any Error>) -> Void)
     /// Sets the check-out if the visit is open; returns the visit (unchanged when already checked out), nil if unknown.
     func checkout(visitID: Int64, at: Date) async throws -> Visit?
     func visit(id: Int64) async throws -> Visit?
@@ -134,6 +132,12 @@ public protocol Store: Sendable {
     func insertCase(_ record: CaseRecord) async throws -> Int64
     func caseRecord(id: Int64) async throws -> CaseRecord?
     func cases(personID: Int64) async throws -> [CaseRecord]
+    /// Cases matching `filter`, newest confirmation first (then highest id), at most `filter.limit`.
+    func cases(_ filter: CaseFilter) async throws -> [CaseRecord]
+    /// Replaces each listed contact's follow-up for its case (a `notCalled` status removes the record).
+    func setFollowUps(_ followUps: [FollowUp]) async throws
+    /// The follow-ups recorded for a case, by person.
+    func followUps(caseID: Int64) async throws -> [Int64: FollowUp]
     func setClassification(caseID: Int64, _ classification: CaseRules.Classification, overridden: Bool) async throws -> CaseRecord?
     /// Replaces the person's quarantine record.
     func setQuarantine(_ quarantine: Quarantine) async throws
@@ -179,12 +183,6 @@ public protocol Store: Sendable {
 
 extension Store {
     public func cachedVenue(id: Int64) -> Venue? { nil }
-
-    public func checkin(_ request: CheckinRequest, completion: @escaping @Sendable (Result<CheckinOutcome, any Error>) -> Void) {
-        Task {
-            do { completion(.success(try await checkin(request))) } catch { completion(.failure(error)) }
-        }
-    }
 }
 
 /// A staff account (never shown with its password hash outside the store and the sign-in).

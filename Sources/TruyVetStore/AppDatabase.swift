@@ -381,6 +381,22 @@ public final class AppDatabase: Sendable {
         migrator.registerMigration("v10: screen codes only") { db in
             try db.execute(sql: "ALTER TABLE venues ADD COLUMN screen_only INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v11: follow-up of each contact of a case; cases listed newest first") { db in
+            try db.execute(sql: """
+                CREATE TABLE follow_ups (
+                    case_id INTEGER NOT NULL REFERENCES cases(id),
+                    person_id INTEGER NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('notified', 'unreachable', 'quarantined', 'tested')),
+                    result TEXT CHECK (result IN ('positive', 'negative') AND status = 'tested' OR result IS NULL),
+                    updated_at INTEGER NOT NULL,
+                    updated_by TEXT NOT NULL,
+                    PRIMARY KEY (case_id, person_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX follow_ups_person ON follow_ups(person_id);
+                CREATE INDEX cases_confirmed ON cases(confirmed_at, id);
+                CREATE INDEX cases_area_confirmed ON cases(area_code, confirmed_at, id);
+                """)
+        }
         return migrator
     }
 }

@@ -66,6 +66,61 @@ extension SQLiteStore {
         try await writer.read { try Row.fetchAll($0, sql: "SELECT * FROM cases WHERE person_id = ? ORDER BY confirmed_at", arguments: [personID]).map(Self.caseRecord) }
     }
 
+    public func cases(_ f: CaseFilter) async throws -> [CaseRecord] {
+        var conditions: [String] = []
+        var arguments: [DatabaseValue] = []
+        if let area = f.areaCode { conditions.append("area_code = ?"); arguments.append(area.databaseValue) }
+        if let c = f.classification { conditions.append("classification = ?"); arguments.append(c.rawValue.databaseValue) }
+        if f.personIDs != nil || f.caseID != nil {
+            var either: [String] = []
+            if let ids = f.personIDs, !ids.isEmpty {
+                either.append("person_id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))")
+                arguments += ids.map(\.databaseValue)
+            }
+            if let id = f.caseID { either.append("id = ?"); arguments.append(id.databaseValue) }
+            conditions.append(either.isEmpty ? "0" : "(" + either.joined(separator: " OR ") + ")")
+        }
+        if let before = f.before {
+            conditions.append("(confirmed_at, id) < (?, ?)")
+            arguments += [VisitSQL.seconds(before.confirmedAt).databaseValue, before.id.databaseValue]
+        }
+        let condition = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        arguments.append(f.limit.databaseValue)
+        return try await writer.read { [arguments] db in
+            try Row.fetchAll(db, sql: "SELECT * FROM cases \(condition) ORDER BY confirmed_at DESC, id DESC LIMIT ?",
+                             arguments: StatementArguments(arguments)).map(Self.caseRecord)
+        }
+    }
+
+    public func setFollowUps(_ list: [FollowUp]) async throws {
+        try await writer.write { db in
+            for f in list {
+                if f.status == .notCalled {
+                    try db.execute(sql: "DELETE FROM follow_ups WHERE case_id = ? AND person_id = ?", arguments: [f.caseID, f.personID])
+                } else {
+                    try db.execute(sql: """
+                        INSERT INTO follow_ups (case_id, person_id, status, result, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (case_id, person_id) DO UPDATE SET status = excluded.status, result = excluded.result,
+                            updated_at = excluded.updated_at, updated_by = excluded.updated_by
+                        """, arguments: [f.caseID, f.personID, f.status.rawValue, f.result?.rawValue, VisitSQL.seconds(f.updatedAt), f.updatedBy])
+                }
+            }
+        }
+    }
+
+    public func followUps(caseID: Int64) async throws -> [Int64: FollowUp] {
+        try await writer.read { db in
+            var out: [Int64: FollowUp] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM follow_ups WHERE case_id = ?", arguments: [caseID]) {
+                let person: Int64 = row["person_id"]
+                out[person] = FollowUp(caseID: caseID, personID: person, status: FollowUp.Status(rawValue: row["status"]) ?? .notified,
+                                       result: (row["result"] as String?).flatMap(FollowUp.TestResult.init(rawValue:)),
+                                       updatedAt: VisitSQL.date(row["updated_at"]), updatedBy: row["updated_by"])
+            }
+            return out
+        }
+    }
+
     public func setClassification(caseID: Int64, _ classification: CaseRules.Classification, overridden: Bool) async throws -> CaseRecord? {
         try await writer.write { db in
             try db.execute(sql: "UPDATE cases SET classification = ?, classification_overridden = ? WHERE id = ?",

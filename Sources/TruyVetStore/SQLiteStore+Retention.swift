@@ -16,7 +16,7 @@ extension SQLiteStore {
         }
     }
 
-    /// Deletes the listed people who have no visit, card, case or quarantine left, and their devices; returns how many.
+    /// Deletes the listed people who have no visit, card, case or quarantine left, with their devices and follow-ups; returns how many.
     static func deleteIfLeftWithNothing(_ ids: Set<Int64>, _ db: Database) throws -> Int {
         var removed = 0
         for id in ids {
@@ -28,6 +28,8 @@ extension SQLiteStore {
             if db.changesCount == 1 {
                 removed += 1
                 try db.execute(sql: "DELETE FROM devices WHERE person_id = ?", arguments: [id])
+                // A contact's follow-up goes with the last of their data.
+                try db.execute(sql: "DELETE FROM follow_ups WHERE person_id = ?", arguments: [id])
             }
         }
         return removed

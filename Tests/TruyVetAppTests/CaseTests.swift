@@ -17,6 +17,8 @@ struct CaseReply: Decodable {
     let confirmedDay: String
 }
 
+struct FollowUpReply: Decodable { let ref: String; let status: String; let result: String?; let updatedBy: String }
+
 struct ContactsReply: Decodable {
     struct Through: Decodable { let ref: String; let tier: String; let name: String }
     struct VenueRef: Decodable { let id: Int64; let name: String }
@@ -26,6 +28,7 @@ struct ContactsReply: Decodable {
         let ref: String, tier: String, name: String, phone: String
         let longestMinutes: Int
         let quarantine: Quarantine?
+        let followUp: FollowUpReply?
         let exposures: [Exposure]
     }
     let `case`: CaseReply
