@@ -65,14 +65,14 @@ extension Routes {
         return try JSON.response(try await caseJSON(try await app.caseRecord(try caseID(context)), principal: principal))
     }
 
-    struct ClassifyRequest: Decodable { var classification: String? }
+    struct ClassifyRequest: Decodable { var classification: String?; var reason: String? }
 
     func classifyCase(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let principal = try await principal(request, context)
         try principal.require(.tracer, .health)
         let body = try await JSON.decode(ClassifyRequest.self, from: request, context: context)
         let value = try CaseRules.parse(body.classification, field: "classification")
-        let record = try await app.classify(caseID: try caseID(context), as: value, by: principal)
+        let record = try await app.classify(caseID: try caseID(context), as: value, by: principal, reason: body.reason)
         return try JSON.response(try await caseJSON(record, principal: principal))
     }
 
@@ -191,7 +191,7 @@ extension Routes {
     }
 
     func auditLog(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        try await principal(request, context).require(.admin)
+        let principal = try await principal(request, context)
         let since = try request.uri.queryParameters.get("since").map { raw throws(AppError) in try TruyVet.dayOrInstant(String(raw), field: "since") }
             ?? .distantPast
         let caseID = try request.uri.queryParameters.get("caseId").map { raw throws(AppError) -> Int64 in
@@ -199,8 +199,7 @@ extension Routes {
             return id
         }
         let limit = try intParameter(request, "limit", default: 200, range: 1...10_000)
-        let entries = try await app.store.audit(since: since, caseID: caseID, limit: limit)
-        return try JSON.response(entries.map(AuditJSON.init))
+        return try JSON.response(try await app.auditLog(since: since, caseID: caseID, limit: limit, by: principal).map(AuditJSON.init))
     }
 
     func caseJSON(_ record: CaseRecord, principal: Principal) async throws -> CaseJSON {

@@ -108,8 +108,11 @@ extension TruyVet {
     }
 
     /// A tracer's classification of a case; `nil` returns to the derived one.
-    public func classify(caseID: Int64, as classification: CaseRules.Classification?, by principal: Principal, now: Date = Date()) async throws -> CaseRecord {
+    /// `reason`: why (kept in the audit log, and shown beside an override on the case page).
+    public func classify(caseID: Int64, as classification: CaseRules.Classification?, by principal: Principal, reason: String? = nil,
+                         now: Date = Date()) async throws -> CaseRecord {
         try principal.require(.tracer, .health)
+        let why = try Text.clean(reason, field: "reason", max: 500, required: false) ?? "classification"
         let record = try await caseRecord(caseID)
         let value: CaseRules.Classification
         if let classification {
@@ -122,7 +125,7 @@ extension TruyVet {
         guard let updated = try await store.setClassification(caseID: caseID, value, overridden: classification != nil) else {
             throw AppError.notFound("case \(caseID)")
         }
-        try await audit(principal, action: "case.classify", caseID: caseID, reason: "classification", now: now, detail: "classification=\(value.rawValue)")
+        try await audit(principal, action: "case.classify", caseID: caseID, reason: why, now: now, detail: "classification=\(value.rawValue)")
         return updated
     }
 
@@ -383,6 +386,12 @@ extension TruyVet {
     }
 
     // MARK: Audit
+
+    /// The audit log, newest first: admins only.
+    public func auditLog(since: Date, caseID: Int64?, limit: Int, by principal: Principal) async throws -> [AuditEntry] {
+        try principal.require(.admin)
+        return try await store.audit(since: since, caseID: caseID, limit: limit)
+    }
 
     func audit(_ principal: Principal, action: String, caseID: Int64?, reason: String, now: Date, detail: String = "") async throws {
         _ = try await store.appendAudit(AuditEntry(at: now, tokenID: principal.tokenID, role: principal.role, label: principal.label,

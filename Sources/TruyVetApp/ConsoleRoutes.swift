@@ -18,6 +18,7 @@ extension Routes {
         router.get("/staff") { request, context in try await console { try await staffHome(request, context) } }
         router.get("/admin/accounts") { request, context in try await console { try await accountsPage(request, context) } }
         router.post("/admin/accounts") { request, context in try await console { try await createAccountForm(request, context) } }
+        router.get("/admin/audit") { request, context in try await console { try await auditPage(request, context) } }
         router.get("/admin/venues") { request, context in try await console { try await adminVenuesPage(request, context) } }
         router.post("/admin/venues/key") { request, context in try await console { try await replaceKeyForm(request, context) } }
         router.post("/admin/accounts/:id/:action") { request, context in try await console { try await accountActionForm(request, context) } }
@@ -38,6 +39,7 @@ extension Routes {
         router.post("/venue/desk/checkin") { request, context in try await console { try await deskCheckinForm(request, context) } }
         router.post("/venue/checkout") { request, context in try await console { try await checkoutOneForm(request, context) } }
         router.post("/venue/checkout-all") { request, context in try await console { try await checkoutAllForm(request, context) } }
+        registerTracerConsole(on: router)
     }
 
     // MARK: Sessions
@@ -111,6 +113,12 @@ extension Routes {
 
     func form(_ request: Request) async throws -> [String: String] {
         Page.formFields(try await request.body.collect(upTo: 1024 * 1024))
+    }
+
+    /// A form with repeated names (checkboxes): the last value of each name, and every value of each.
+    func multiForm(_ request: Request) async throws -> (fields: [String: String], all: [String: [String]]) {
+        let pairs = Page.formPairs(try await request.body.collect(upTo: 4 * 1024 * 1024))
+        return (Dictionary(pairs, uniquingKeysWith: { _, last in last }), Dictionary(grouping: pairs, by: \.0).mapValues { $0.map(\.1) })
     }
 
     func redirect(_ location: String) -> Response {
@@ -188,7 +196,7 @@ extension Routes {
         do {
             let (cookie, session) = try await app.signIn(username: fields["username"], password: fields["password"],
                                                          client: clientKey(context), now: app.config.clock())
-            var response = redirect(session.principal.role == .admin ? "/admin/accounts" : "/staff")
+            var response = redirect(session.principal.role == .admin ? "/admin/accounts" : session.principal.role == .tracer ? "/cases" : "/staff")
             response.setCookie(sessionCookie(cookie, maxAge: app.config.sessionHours * 3600))
             return response
         } catch let error as AppError where error.field != nil {
@@ -206,11 +214,12 @@ extension Routes {
 
     // MARK: Staff
 
-    struct StaffView { let session: Views.SessionView; let role: String; let admin: Bool }
+    struct StaffView { let session: Views.SessionView; let role: String; let admin: Bool; let cases: Bool }
 
     func staffHome(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (session, view) = try await signedInStaff(request, context)
-        return Views.page("staff", StaffView(session: view, role: session.principal.role.rawValue, admin: session.principal.role == .admin))
+        return Views.page("staff", StaffView(session: view, role: session.principal.role.rawValue, admin: session.principal.role == .admin,
+                                             cases: [.tracer, .health].contains(session.principal.role)))
     }
 
     struct AccountRow { let id: Int64; let username: String; let role: String; let created: String; let disabled: Bool; let locked: Bool }
@@ -323,18 +332,24 @@ extension Routes {
     struct Choice { let value: String; let label: String; let selected: Bool }
 
     struct RegisterView {
-        let province: [Choice], district: [Choice], commune: [Choice]
-        let provinceCode: String, districtCode: String
+        let chooser: AreaChooser
         let fields: [Views.Field]
         let category: [Choice]
-        let categoryError: String?, areaError: String?, problem: String?
+        let categoryError: String?, problem: String?
         let visitor = false
-        let hasDistricts: Bool, hasCommunes: Bool
     }
 
-    /// Step 1 chooses the commune with three selects, each submitted (GET) to show the next; step 2 is the venue's
-    /// details. Without JavaScript.
-    func registerPage(_ request: Request, _ context: AppRequestContext, values: [String: String] = [:], error: AppError? = nil) async throws -> Response {
+    /// The commune chosen with three selects, each submitted (GET) to show the next, without JavaScript: for a venue's
+    /// registration and a case's commune of residence alike (`area-step` and `commune-select` templates).
+    struct AreaChooser {
+        let action: String
+        let province: [Choice], district: [Choice], commune: [Choice]
+        let provinceCode: String, districtCode: String
+        let hasDistricts: Bool, hasCommunes: Bool
+        let areaError: String?
+    }
+
+    func areaChooser(action: String, request: Request, values: [String: String], error: AppError?) async throws -> AreaChooser {
         let q = request.uri.queryParameters
         var province = values["province"] ?? q.get("province").map { String($0) } ?? ""
         var district = values["district"] ?? q.get("district").map { String($0) } ?? ""
@@ -350,14 +365,19 @@ extension Routes {
         let provinces = try await app.store.areas(parent: nil)
         let districts = province.isEmpty ? [] : try await app.store.areas(parent: province)
         let communes = district.isEmpty || !districts.contains(where: { $0.code == district }) ? [] : try await app.store.areas(parent: district)
+        return AreaChooser(action: action, province: choices(provinces, province), district: choices(districts, district),
+                           commune: choices(communes, areaCode), provinceCode: province, districtCode: district,
+                           hasDistricts: !districts.isEmpty, hasCommunes: !communes.isEmpty, areaError: Views.beside(error, "areaCode"))
+    }
+
+    /// Step 1 chooses the commune; step 2 is the venue's details.
+    func registerPage(_ request: Request, _ context: AppRequestContext, values: [String: String] = [:], error: AppError? = nil) async throws -> Response {
         var details = venueFields(values, error: error)
         if details.fields[3].value.isEmpty { details.fields[3].value = String(VenueRegistration.defaultStay) }
         let view = RegisterView(
-            province: choices(provinces, province), district: choices(districts, district), commune: choices(communes, areaCode),
-            provinceCode: province, districtCode: district, fields: details.fields,
-            category: details.category, categoryError: Views.beside(error, "category"), areaError: Views.beside(error, "areaCode"),
-            problem: Views.above(error, placed: Self.venueFieldNames + ["areaCode"]),
-            hasDistricts: !districts.isEmpty, hasCommunes: !communes.isEmpty)
+            chooser: try await areaChooser(action: "/venue/register", request: request, values: values, error: error),
+            fields: details.fields, category: details.category, categoryError: Views.beside(error, "category"),
+            problem: Views.above(error, placed: Self.venueFieldNames + ["areaCode"]))
         return Views.page("register", view, status: error?.httpStatus ?? .ok)
     }
 

@@ -42,8 +42,17 @@ enum Page {
 
     /// `application/x-www-form-urlencoded` fields (Hummingbird's decoder); a body that is not a form has no fields.
     static func formFields(_ buffer: ByteBuffer) -> [String: String] {
-        let text = String(decoding: buffer.readableBytesView, as: UTF8.self)
-        return (try? URLEncodedFormDecoder().decode([String: String].self, from: text)) ?? [:]
+        Dictionary(formPairs(buffer), uniquingKeysWith: { _, last in last })
+    }
+
+    /// Every name and value of a form, in order, repeated names (checkboxes) each time.
+    static func formPairs(_ buffer: ByteBuffer) -> [(String, String)] {
+        String(decoding: buffer.readableBytesView, as: UTF8.self).split(separator: "&").compactMap { part in
+            let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String? { s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
+            guard let name = decode(kv[0]), !name.isEmpty, let value = kv.count == 2 ? decode(kv[1]) : "" else { return nil }
+            return (name, value)
+        }
     }
 
     /// "Nguyễn Văn An", "+84912345678" → "Nguyễn V. A.", "••• 678": enough to recognise oneself, not to read someone else.

@@ -86,16 +86,38 @@ public enum Instant {
         return "\(pad(y, 4))-\(pad(mo))-\(pad(d))T\(pad(h)):\(pad(mi)):\(pad(s))+07:00"
     }
 
-    /// `08:30 19/11/2021`, for pages people read.
     /// `21/11/2021 14:05`: local time as Vietnamese spreadsheets write it.
     public static func spreadsheet(_ date: Date) -> String {
         let (y, mo, d, h, mi, _) = local(date)
         return "\(pad(d))/\(pad(mo))/\(pad(y, 4)) \(pad(h)):\(pad(mi))"
     }
 
+    /// `08:30 19/11/2021`, for pages people read.
     public static func readable(_ date: Date) -> String {
         let (y, mo, d, h, mi, _) = local(date)
         return "\(pad(h)):\(pad(mi)) \(pad(d))/\(pad(mo))/\(pad(y, 4))"
+    }
+
+    /// `10:30–11:00 19/11/2021` (or both ends in full when the interval spans midnight), for pages people read.
+    public static func readable(from: Date, to: Date) -> String {
+        guard day(from) == day(to) else { return "\(readable(from)) – \(readable(to))" }
+        let (y, mo, d, h, mi, _) = local(from), (_, _, _, h2, mi2, _) = local(to)
+        return "\(pad(h)):\(pad(mi))–\(pad(h2)):\(pad(mi2)) \(pad(d))/\(pad(mo))/\(pad(y, 4))"
+    }
+
+    /// `2021-11-19T08:30`: the value of a browser's local date-and-time field, in Vietnam's time.
+    public static func localInput(_ date: Date) -> String {
+        let (y, mo, d, h, mi, _) = local(date)
+        return "\(pad(y, 4))-\(pad(mo))-\(pad(d))T\(pad(h)):\(pad(mi))"
+    }
+
+    /// A browser's local date-and-time value (`2021-11-19T08:30`, seconds optional) as an instant in Vietnam's time
+    /// (`…+07:00`); anything else is returned unchanged, for `parse` to accept or name.
+    public static func fromLocalInput(_ raw: String) -> String {
+        let chars = Array(raw.utf8)
+        guard chars.count == 16 || chars.count == 19, chars.count > 10, chars[10] == UInt8(ascii: "T"),
+              !raw.contains("+"), !raw.hasSuffix("Z") else { return raw }
+        return raw + (chars.count == 16 ? ":00" : "") + "+07:00"
     }
 
     /// The local day (`YYYY-MM-DD`) of an instant.

@@ -33,7 +33,7 @@ extension TestApp.Client {
         _ = try await test.app.createAccount(username: "boss", role: "admin", password: "correct horse battery", by: Self.admin)
         try await test.run { c in
             let (tracer, tracerClient) = try await c.staffSignIn("tracer.an", generated)
-            #expect(tracer.status == 303 && tracer.headers[.location] == "/staff")
+            #expect(tracer.status == 303 && tracer.headers[.location] == "/cases")
             #expect(try await tracerClient.call(.get, "/staff").text.contains("tracer.an"))
             // A tracer's session is not an admin's, nor a venue's.
             #expect(try await tracerClient.call(.get, "/admin/accounts").status == 403)

@@ -1,0 +1,562 @@
+import Foundation
+import Hummingbird
+import TruyVetCore
+
+/// The tracer's console: cases (list, search, register, the case page with its classification and exposure sites),
+/// and a case's contacts (a reason first, then the table, the follow-up of many at once, the CSV downloads).
+/// Every action calls the same `TruyVet` operation as the JSON API, which checks the role and writes the audit log.
+extension Routes {
+    func registerTracerConsole(on router: Router<AppRequestContext>) {
+        router.get("/cases") { request, context in try await console { try await casesPage(request, context) } }
+        router.get("/cases/new") { request, context in try await console { try await newCasePage(request, context) } }
+        router.post("/cases") { request, context in try await console { try await newCaseForm(request, context) } }
+        router.get("/cases/:id") { request, context in try await console { try await casePage(request, context) } }
+        router.post("/cases/:id/classification") { request, context in try await console { try await classifyForm(request, context) } }
+        router.post("/cases/:id/publish") { request, context in try await console { try await publishForm(request, context) } }
+        router.get("/cases/:id/contacts") { request, context in try await console { try await contactsPage(request, context) } }
+        router.post("/cases/:id/follow-ups") { request, context in try await console { try await followUpForm(request, context) } }
+        router.get("/exposure-sites") { request, context in try await console { try await exposureSitesPage(request, context) } }
+    }
+
+    // MARK: Words
+
+    static func classificationLabel(_ c: CaseRules.Classification) -> String {
+        switch c {
+        case .community: "Cộng đồng / community"
+        case .quarantine: "Đang cách ly / in quarantine"
+        case .lockdown: "Trong vùng phong toả / in a lockdown zone"
+        }
+    }
+
+    static func followUpLabel(_ s: FollowUp.Status, _ result: FollowUp.TestResult? = nil) -> String {
+        switch s {
+        case .notCalled: "Chưa gọi / not called yet"
+        case .notified: "Đã báo / notified"
+        case .unreachable: "Không liên lạc được / unreachable"
+        case .quarantined: "Đang cách ly / quarantined"
+        case .tested: result == .positive ? "Đã xét nghiệm: dương tính / tested positive"
+            : result == .negative ? "Đã xét nghiệm: âm tính / tested negative" : "Đã xét nghiệm / tested"
+        }
+    }
+
+    func classificationChoices(_ selected: String, blank: String) -> [Choice] {
+        [Choice(value: "", label: blank, selected: selected.isEmpty)]
+            + CaseRules.Classification.allCases.map { Choice(value: $0.rawValue, label: Self.classificationLabel($0), selected: $0.rawValue == selected) }
+    }
+
+    /// The commune of a case or venue as people read it: "commune, district".
+    func placeName(_ code: String) async throws -> String {
+        try await app.areaPath(code).prefix(2).map(\.name).joined(separator: ", ")
+    }
+
+    // MARK: Case list
+
+    struct CaseRow { let id: Int64; let href: String; let person: String?; let phone: String?; let area: String; let confirmed: String; let classification: String }
+
+    struct CasesView {
+        let session: Views.SessionView
+        let search: Views.Field
+        let communes: [Choice], classifications: [Choice]
+        let rows: [CaseRow], hasRows: Bool, filtered: Bool
+        let next: String?
+        let tracer: Bool
+        let problem: String?
+    }
+
+    func casesPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (session, view) = try await signedInStaff(request, context)
+        let q = request.uri.queryParameters
+        func text(_ name: String) -> String { q.get(name).map { String($0) } ?? "" }
+        var input = try caseListInput(request)
+        input.areaCode = text("area").isEmpty ? nil : text("area")
+        input.search = text("q").isEmpty ? nil : text("q")
+        var problem: AppError?
+        var list = TruyVet.CaseList(cases: [], next: nil)
+        do { list = try await app.listCases(input, by: session.principal) } catch let e as AppError where e.kind == .badRequest { problem = e }
+        let tracer = session.principal.role == .tracer
+        var rows: [CaseRow] = []
+        var people: [Int64: TruyVet.OpenedPerson] = [:]
+        if tracer {
+            for (id, sealed) in try await app.store.people(ids: list.cases.map(\.personID)) { people[id] = try app.open(sealed) }
+        }
+        for c in list.cases {
+            rows.append(CaseRow(id: c.id, href: "/cases/\(c.id)", person: people[c.personID]?.name, phone: people[c.personID]?.phone,
+                                area: try await placeName(c.areaCode), confirmed: Instant.readable(c.confirmedAt),
+                                classification: Self.classificationLabel(c.classification)))
+        }
+        // The communes to filter by: those of recent cases (a tracer works a handful, not the country's 10,000).
+        var codes = Set(try await app.store.cases(CaseFilter(limit: 2000)).map(\.areaCode))
+        if let chosen = input.areaCode { codes.insert(chosen) }
+        var communes = [Choice(value: "", label: "Tất cả / all", selected: input.areaCode == nil)]
+        for code in codes.sorted() {
+            communes.append(Choice(value: code, label: try await placeName(code), selected: code == input.areaCode))
+        }
+        communes[1...].sort { $0.label < $1.label }
+        var search = Views.Field(name: "q", label: tracer ? "Mã ca, số điện thoại hoặc số CCCD" : "Mã ca", en: tracer ? "Case id, phone or ID number" : "Case id",
+                                 value: text("q"), error: Views.beside(problem, "q"), maxlength: "40")
+        search.type = "search"
+        let nextLink = list.next.map { next in
+            "/cases?" + [("area", text("area")), ("classification", text("classification")), ("q", text("q")), ("after", next)]
+                .filter { !$0.1.isEmpty }.map { "\($0.0)=\(Self.queryValue($0.1))" }.joined(separator: "&")
+        }
+        return Views.page("cases", CasesView(
+            session: view, search: search, communes: communes,
+            classifications: classificationChoices(text("classification"), blank: "Tất cả / all"),
+            rows: rows, hasRows: !rows.isEmpty, filtered: input.areaCode != nil || input.search != nil || !text("classification").isEmpty,
+            next: nextLink, tracer: tracer, problem: Views.above(problem, placed: ["q"])), status: problem?.httpStatus ?? .ok)
+    }
+
+    static func queryValue(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+
+    // MARK: Register a case
+
+    struct NewCaseView {
+        let session: Views.SessionView
+        let chooser: AreaChooser
+        let fields: [Views.Field], dates: [Views.Field]
+        let detectedIn: [Choice], classification: [Choice]
+        let window: String?
+        let problem: String?
+    }
+
+    static let caseFieldNames = ["phone", "idNumber", "name", "areaCode", "sampleDate", "onsetDate", "confirmedAt", "isolatedAt", "detectedIn", "classification"]
+
+    func newCasePage(_ request: Request, _ context: AppRequestContext, values: [String: String] = [:], error: AppError? = nil,
+                     window: String? = nil) async throws -> Response {
+        let (session, view) = try await signedInStaff(request, context)
+        try session.principal.require(.tracer, .health)
+        let now = app.config.clock()
+        var values = values
+        if values["sampleDate"] == nil { values["sampleDate"] = Instant.day(now) }
+        if values["confirmedAt"] == nil { values["confirmedAt"] = Instant.localInput(now) }
+        func field(_ name: String, _ label: String, _ en: String) -> Views.Field {
+            Views.Field(name: name, label: label, en: en, value: values[name] ?? "", error: Views.beside(error, name))
+        }
+        var phone = field("phone", "Số điện thoại của ca bệnh", "The case's phone")
+        phone.type = "tel"; phone.inputmode = "tel"; phone.autocomplete = "off"; phone.maxlength = "20"
+        var id = field("idNumber", "Số CCCD (nếu không có số điện thoại)", "ID card number (without a phone)")
+        id.inputmode = "numeric"; id.maxlength = "14"; id.autocomplete = "off"
+        var name = field("name", "Họ và tên", "Full name"); name.maxlength = "100"; name.autocomplete = "off"
+        var sample = field("sampleDate", "Ngày lấy mẫu", "Sample date"); sample.type = "date"; sample.required = true
+        var onset = field("onsetDate", "Ngày khởi phát triệu chứng (nếu có)", "Symptom onset (if any)"); onset.type = "date"
+        var confirmed = field("confirmedAt", "Thời điểm có kết quả dương tính", "Confirmed at"); confirmed.type = "datetime-local"; confirmed.required = true
+        var isolated = field("isolatedAt", "Thời điểm được cách ly (nếu có)", "Isolated at (if any)"); isolated.type = "datetime-local"
+        let chooser = try await areaChooser(action: "/cases/new", request: request, values: values, error: error)
+        let detected = values["detectedIn"] ?? ""
+        return Views.page("case-new", NewCaseView(
+            session: view, chooser: chooser, fields: [phone, id, name], dates: [sample, onset, confirmed, isolated],
+            detectedIn: [Choice(value: "", label: "Cộng đồng / in the community", selected: detected.isEmpty)]
+                + [CaseRules.Classification.quarantine, .lockdown].map { Choice(value: $0.rawValue, label: Self.classificationLabel($0), selected: $0.rawValue == detected) },
+            classification: classificationChoices(values["classification"] ?? "", blank: "Tự động (theo quy tắc) / derived by the rules"),
+            window: window, problem: Views.above(error, placed: Self.caseFieldNames)), status: error?.httpStatus ?? .ok)
+    }
+
+    func caseInput(_ f: [String: String]) -> TruyVet.CaseInput {
+        func value(_ name: String) -> String? { f[name].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 } }
+        return TruyVet.CaseInput(phone: value("phone"), idNumber: value("idNumber"), name: value("name"), areaCode: value("areaCode"),
+                                 sampleDate: value("sampleDate"), onsetDate: value("onsetDate"),
+                                 confirmedAt: value("confirmedAt").map(Instant.fromLocalInput),
+                                 isolatedAt: value("isolatedAt").map(Instant.fromLocalInput),
+                                 detectedIn: value("detectedIn"), classification: value("classification"))
+    }
+
+    /// Saves the case, or (the "show the window" button) shows the infectious window the rules derive without saving.
+    func newCaseForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let fields = try await form(request)
+        let (session, _) = try await signedInStaff(request, context, form: fields)
+        let input = caseInput(fields)
+        do {
+            if fields["preview"] != nil {
+                guard let sample = input.sampleDate else { throw AppError.missing("sampleDate") }
+                guard let confirmedRaw = input.confirmedAt else { throw AppError.missing("confirmedAt") }
+                let confirmed = try Instant.parse(confirmedRaw, field: "confirmedAt")
+                let isolated = try input.isolatedAt.map { raw throws(AppError) in try Instant.parse(raw, field: "isolatedAt") }
+                let window = try CaseRules.infectiousWindow(sampleDate: sample, onsetDate: input.onsetDate, confirmedAt: confirmed,
+                                                            isolatedAt: isolated, settings: app.config.caseRules)
+                return try await newCasePage(request, context, values: fields, window: Instant.readable(from: window.from, to: window.to))
+            }
+            let record = try await app.registerCase(input, by: session.principal, now: app.config.clock())
+            return redirect("/cases/\(record.id)?created=1")
+        } catch let error as AppError where error.kind == .badRequest || error.kind == .conflict {
+            return try await newCasePage(request, context, values: fields, error: error)
+        }
+    }
+
+    // MARK: The case page
+
+    struct SiteRow { let n: Int; let venue: String; let address: String; let place: String; let when: String; let value: String; let importedOnly: Bool }
+    struct PublishedRow { let venue: String; let when: String; let by: String; let withdrawn: Bool }
+
+    struct CaseView {
+        let session: Views.SessionView
+        let id: Int64
+        let person: String?, phone: String?, idNumber: String?, otherNames: String?
+        let area: String, sampleDate: String, onsetDate: String?, confirmed: String, isolated: String?, detectedIn: String
+        let window: String
+        let classification: String, overridden: Bool, classificationReason: String?
+        let classify: [Choice]
+        let reason: Views.Field
+        let tracer: Bool
+        let noVisits: Bool
+        let sites: [SiteRow], hasSites: Bool
+        let published: [PublishedRow], hasPublished: Bool
+        let contacts: ContactsForm
+        let notice: String?, problem: String?
+    }
+
+    /// The degree, minimum overlap, buffer and reason of a contacts query, as a form.
+    struct ContactsForm {
+        let action: String
+        let degree: [Choice]
+        let minOverlap: Views.Field, buffer: Views.Field, reason: Views.Field
+    }
+
+    func contactsForm(caseID: Int64, _ values: [String: String], error: AppError?) -> ContactsForm {
+        let degree = values["degree"] ?? "1"
+        var minimum = Views.Field(name: "minOverlapMinutes", label: "Thời gian tiếp xúc tối thiểu (phút, để trống: theo quy định)",
+                                  en: "Minimum overlap (minutes; empty: the rules)", value: values["minOverlapMinutes"] ?? "",
+                                  error: Views.beside(error, "minOverlapMinutes"))
+        minimum.type = "number"; minimum.inputmode = "numeric"
+        var buffer = Views.Field(name: "bufferMinutes", label: "Thời gian lưu lại sau khi ca bệnh rời đi (phút)",
+                                 en: "Buffer after the case left (minutes)", value: values["bufferMinutes"] ?? "",
+                                 error: Views.beside(error, "bufferMinutes"))
+        buffer.type = "number"; buffer.inputmode = "numeric"
+        var reason = Views.Field(name: "reason", label: "Lý do xem danh sách (ghi vào nhật ký)", en: "Why you need the list (kept in the audit log)",
+                                 value: values["reason"] ?? "", error: Views.beside(error, "reason"), required: true, maxlength: "500")
+        reason.autocomplete = "off"
+        return ContactsForm(action: "/cases/\(caseID)/contacts",
+                            degree: [("1", "F1"), ("2", "F1 + F2"), ("3", "F1 + F2 + F3")].map { Choice(value: $0.0, label: $0.1, selected: $0.0 == degree) },
+                            minOverlap: minimum, buffer: buffer, reason: reason)
+    }
+
+    func casePage(_ request: Request, _ context: AppRequestContext, values: [String: String] = [:], error: AppError? = nil,
+                  notice: String? = nil) async throws -> Response {
+        let (session, view) = try await signedInStaff(request, context)
+        try session.principal.require(.tracer, .health)
+        let id = try caseID(context)
+        let record = try await app.caseRecord(id)
+        let tracer = session.principal.role == .tracer
+        var opened: TruyVet.OpenedPerson?
+        var otherNames: String?
+        if tracer, let sealed = try await app.store.person(id: record.personID) {
+            let person = try app.open(sealed)
+            opened = person
+            let names = (try await app.declaredNames([record.personID])[record.personID] ?? []).filter { $0 != person.name }
+            otherNames = names.isEmpty ? nil : names.joined(separator: "; ")
+        }
+        let lastClassify = try await app.store.audit(since: .distantPast, caseID: id, limit: 500).first { $0.action == "case.classify" }
+        let sites = try await app.exposureSites(caseID: id)
+        var siteRows: [SiteRow] = []
+        for site in sites {
+            let place = try await placeName(site.venue.areaCode)
+            for w in site.windows {
+                siteRows.append(SiteRow(n: siteRows.count + 1, venue: site.venue.name, address: site.venue.address, place: place,
+                                        when: Instant.readable(from: w.from, to: w.to),
+                                        value: "\(site.venue.id)|\(Instant.format(w.from))|\(Instant.format(w.to))", importedOnly: w.venueImportedOnly))
+            }
+        }
+        var published: [PublishedRow] = []
+        for w in try await app.store.publishedWindows(caseID: id) {
+            published.append(PublishedRow(venue: try await app.store.venue(id: w.venueID)?.name ?? "#\(w.venueID)",
+                                          when: Instant.readable(from: w.from, to: w.to), by: w.publishedBy, withdrawn: w.withdrawnAt != nil))
+        }
+        var reason = Views.Field(name: "reason", label: "Lý do thay đổi phân loại", en: "Why the classification changes",
+                                 value: values["reason"] ?? "", error: Views.beside(error, "reason"), maxlength: "500")
+        reason.autocomplete = "off"
+        let created = request.uri.queryParameters.get("created") != nil
+        return Views.page("case", CaseView(
+            session: view, id: id, person: opened?.name, phone: opened?.phone, idNumber: opened?.idNumber, otherNames: otherNames,
+            area: try await placeName(record.areaCode), sampleDate: record.sampleDate, onsetDate: record.onsetDate,
+            confirmed: Instant.readable(record.confirmedAt), isolated: record.isolatedAt.map(Instant.readable),
+            detectedIn: record.detectedIn.map(Self.classificationLabel) ?? "Cộng đồng / in the community",
+            window: Instant.readable(from: record.windowFrom, to: record.windowTo),
+            classification: Self.classificationLabel(record.classification), overridden: record.classificationOverridden,
+            classificationReason: record.classificationOverridden ? lastClassify?.reason : nil,
+            classify: classificationChoices(record.classificationOverridden ? record.classification.rawValue : "",
+                                            blank: "Tự động (theo quy tắc) / derived by the rules"),
+            reason: reason, tracer: tracer, noVisits: !(try await app.hasVisits(in: record)),
+            sites: siteRows, hasSites: !siteRows.isEmpty, published: published, hasPublished: !published.isEmpty,
+            contacts: contactsForm(caseID: id, [:], error: nil),
+            notice: notice ?? (created ? "Đã lưu ca bệnh. / The case is saved." : nil),
+            problem: error?.bilingual), status: error?.httpStatus ?? .ok)
+    }
+
+    func classifyForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let fields = try await form(request)
+        let (session, _) = try await signedInStaff(request, context, form: fields)
+        let id = try caseID(context)
+        do {
+            let value = try CaseRules.parse(fields["classification"].flatMap { $0.isEmpty ? nil : $0 }, field: "classification")
+            _ = try await app.classify(caseID: id, as: value, by: session.principal, reason: fields["reason"], now: app.config.clock())
+            return redirect("/cases/\(id)")
+        } catch let error as AppError where error.kind == .badRequest {
+            return try await casePage(request, context, values: fields, error: error)
+        }
+    }
+
+    func publishForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (fields, all) = try await multiForm(request)
+        let (session, _) = try await signedInStaff(request, context, form: fields)
+        let id = try caseID(context)
+        let windows = (all["window"] ?? []).map { value -> TruyVet.WindowInput in
+            let parts = value.split(separator: "|").map(String.init)
+            return TruyVet.WindowInput(venueId: parts.first.flatMap { Int64($0) }, from: parts.count > 1 ? parts[1] : nil, to: parts.count > 2 ? parts[2] : nil)
+        }
+        do {
+            let stored = try await app.publishExposures(caseID: id, windows.isEmpty ? nil : windows, by: session.principal, now: app.config.clock())
+            return try await casePage(request, context, notice: "Đã công bố \(stored.count) khung giờ. / \(stored.count) windows published.")
+        } catch let error as AppError where error.kind == .badRequest {
+            let shown = error.field == "windows" ? AppError.invalid("windows", "choose at least one time window to publish") : error
+            return try await casePage(request, context, error: shown)
+        }
+    }
+
+    // MARK: Contacts
+
+    struct ContactRow {
+        let ref: String, tier: String, name: String, otherNames: String?, phone: String
+        let venue: String, when: String, minutes: Int, longest: Int, exposures: Int
+        let through: String?
+        let quarantine: String?
+        let followUp: String
+        let checkboxID: String
+    }
+
+    struct TimelineRow { let venue: String; let when: String; let minutes: Int; let exposed: Int }
+
+    struct ContactsView {
+        let session: Views.SessionView
+        let id: Int64
+        let person: String
+        let window: String
+        let query: ContactsForm
+        let asked: Bool
+        let counts: String
+        let rows: [ContactRow], hasRows: Bool, total: Int
+        let pager: PagerView?
+        let sortTier: String, sortExposure: String, sortedByExposure: Bool
+        let timeline: [TimelineRow], hasTimeline: Bool
+        let callListURL: String, exposuresURL: String
+        let hidden: [Hidden]
+        let statuses: [Choice], results: [Choice]
+        let since: Views.Field
+        let noVisits: Bool
+        let notice: String?, problem: String?
+    }
+
+    struct Hidden { let name: String; let value: String }
+
+    static let contactsPageSize = 100
+    static let contactQueryNames = ["degree", "minOverlapMinutes", "bufferMinutes", "reason", "sort"]
+
+    /// The contacts page. Without a reason it shows only the query form; with one, every view of the list is a query
+    /// written to the audit log with that reason (as the API's).
+    func contactsPage(_ request: Request, _ context: AppRequestContext, values given: [String: String]? = nil, error: AppError? = nil,
+                      notice: String? = nil) async throws -> Response {
+        let (session, view) = try await signedInStaff(request, context)
+        let id = try caseID(context)
+        var values: [String: String] = given ?? [:]
+        if given == nil {
+            for name in Self.contactQueryNames + ["page"] { if let v = request.uri.queryParameters.get(name) { values[name] = String(v) } }
+        }
+        func number(_ name: String) throws(AppError) -> Double? {
+            guard let raw = values[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            guard let n = Double(raw), n.isFinite else { throw AppError.invalid(name, "\(name) must be a number of minutes") }
+            return n
+        }
+        var problem = error
+        var tracing: TruyVet.Tracing?
+        let asked = values["reason"] != nil
+        do {
+            // The role first: a page that only asks for a reason still tells a venue or health account it may not.
+            guard session.principal.role == .tracer else {
+                throw AppError.forbidden("only tracers may read contacts; yours is \(session.principal.role.rawValue)")
+            }
+            if asked {
+                let degree = Int(values["degree"] ?? "1") ?? 0
+                let query = TruyVet.ContactQuery(degree: degree, minOverlapMinutes: try number("minOverlapMinutes"), bufferMinutes: try number("bufferMinutes"))
+                tracing = try await app.trace(caseID: id, query: query, principal: session.principal, reason: values["reason"], action: "contacts",
+                                              now: app.config.clock())
+            }
+        } catch let e as AppError where e.kind == .badRequest {
+            problem = problem ?? e
+        }
+        let record = try await app.caseRecord(id)
+        let opened = try await app.store.person(id: record.personID).map { try app.open($0) }
+        let byExposure = values["sort"] == "exposure"
+        var rows: [ContactRow] = []
+        var timeline: [TimelineRow] = []
+        var counts = ""
+        if let t = tracing {
+            var contacts = t.contacts
+            if byExposure { contacts.sort { ($0.longestMinutes, $1.firstExposure) > ($1.longestMinutes, $0.firstExposure) } }
+            rows = contacts.map { c in
+                let p = t.people[c.personID]
+                let first = c.exposures.min { $0.start < $1.start }
+                let through = Set(c.exposures.map(\.through)).filter { $0 != t.record.personID }
+                    .map { "\(t.tier(of: $0)) \(t.people[$0]?.name ?? "")" }.sorted()
+                let follow = t.followUps[c.personID]
+                let ref = app.personRef(c.personID)
+                return ContactRow(
+                    ref: ref, tier: c.tier.name, name: p?.name ?? "",
+                    otherNames: (t.names[c.personID] ?? []).filter { $0 != p?.name }.joined(separator: "; ").nilIfEmpty,
+                    phone: p?.phone ?? "", venue: first.flatMap { t.venues[$0.venueID]?.name } ?? "",
+                    when: first.map { Instant.readable(from: $0.start, to: $0.end) } ?? "", minutes: Int((first?.minutes ?? 0).rounded(.down)),
+                    longest: Int(c.longestMinutes.rounded(.down)), exposures: c.exposures.count,
+                    through: through.isEmpty ? nil : through.joined(separator: "; "),
+                    quarantine: t.quarantines[c.personID].map { Instant.day($0.since) },
+                    followUp: Self.followUpLabel(follow?.status ?? .notCalled, follow?.result),
+                    checkboxID: "ref-" + ref.replacingOccurrences(of: ".", with: "-"))
+            }
+            let byTier = Dictionary(grouping: t.contacts, by: \.tier.name).mapValues(\.count)
+            counts = byTier.keys.sorted().map { "\($0): \(byTier[$0]!)" }.joined(separator: " · ")
+            // The case's own presences, each with how many of its F1 were exposed there and then.
+            timeline = t.casePresences.sorted { $0.start < $1.start }.map { p in
+                let exposed = t.contacts.filter { c in
+                    c.tier == .f1 && c.exposures.contains { $0.venueID == p.venueID && $0.through == t.record.personID && $0.start < p.end.addingTimeInterval(t.rules.bufferMinutes * 60) && $0.end > p.start }
+                }.count
+                return TimelineRow(venue: t.venues[p.venueID]?.name ?? "#\(p.venueID)", when: Instant.readable(from: p.start, to: p.end),
+                                   minutes: Int((p.end.timeIntervalSince(p.start) / 60).rounded(.down)), exposed: exposed)
+            }
+        }
+        let query = Self.contactQueryNames.compactMap { name in values[name].flatMap { $0.isEmpty ? nil : "\(name)=\(Self.queryValue($0))" } }
+        func link(_ extra: [String]) -> String { "/cases/\(id)/contacts?" + (query.filter { !$0.hasPrefix("sort=") } + extra).joined(separator: "&") }
+        let (page, pager) = paged(rows, size: Self.contactsPageSize, request: request) { n in
+            link((byExposure ? ["sort=exposure"] : []) + ["page=\(n)"])
+        }
+        let api = "/v1/cases/\(id)/contacts?" + query.filter { !$0.hasPrefix("sort=") }.joined(separator: "&")
+        var since = Views.Field(name: "since", label: "Cách ly từ ngày (khi chọn “Đang cách ly”)", en: "Quarantined from (with “quarantined”)",
+                                value: values["since"] ?? Instant.day(app.config.clock()), error: Views.beside(problem, "since"))
+        since.type = "date"
+        return Views.page("contacts", ContactsView(
+            session: view, id: id, person: opened?.name ?? "", window: Instant.readable(from: record.windowFrom, to: record.windowTo),
+            query: contactsForm(caseID: id, values, error: problem), asked: tracing != nil, counts: counts,
+            rows: page, hasRows: !rows.isEmpty, total: rows.count, pager: pager,
+            sortTier: link([]), sortExposure: link(["sort=exposure"]), sortedByExposure: byExposure,
+            timeline: timeline, hasTimeline: !timeline.isEmpty,
+            callListURL: api + "&format=csv&rows=people", exposuresURL: api + "&format=csv",
+            hidden: Self.contactQueryNames.compactMap { name in values[name].map { Hidden(name: name, value: $0) } }
+                + (values["page"].map { [Hidden(name: "page", value: $0)] } ?? []),
+            statuses: FollowUp.Status.allCases.map { Choice(value: $0.rawValue, label: Self.followUpLabel($0), selected: $0.rawValue == values["status"]) },
+            results: [Choice(value: "", label: "—", selected: true)] + FollowUp.TestResult.allCases.map {
+                Choice(value: $0.rawValue, label: $0 == .positive ? "Dương tính / positive" : "Âm tính / negative", selected: false)
+            },
+            since: since, noVisits: tracing != nil && tracing!.casePresences.isEmpty,
+            notice: notice, problem: Views.above(problem, placed: ["minOverlapMinutes", "bufferMinutes", "reason", "since"])),
+            status: problem?.httpStatus ?? .ok)
+    }
+
+    /// The follow-up of every ticked contact, then the same contacts page again.
+    func followUpForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (fields, all) = try await multiForm(request)
+        let (session, _) = try await signedInStaff(request, context, form: fields)
+        let id = try caseID(context)
+        var values = fields.filter { Self.contactQueryNames.contains($0.key) || $0.key == "page" }
+        let refs = all["refs"] ?? []
+        do {
+            guard !refs.isEmpty else { throw AppError.invalid("refs", "tick at least one contact in the table") }
+            let input = TruyVet.FollowUpInput(refs: refs, status: fields["status"], result: fields["result"].flatMap { $0.isEmpty ? nil : $0 },
+                                              since: fields["since"])
+            let list = try await app.setFollowUps(caseID: id, input, by: session.principal, now: app.config.clock())
+            return try await contactsPage(request, context, values: values,
+                                          notice: "Đã cập nhật \(list.count) người. / \(list.count) people updated.")
+        } catch let error as AppError where error.kind == .badRequest {
+            values["since"] = fields["since"]
+            values["status"] = fields["status"]
+            return try await contactsPage(request, context, values: values, error: error)
+        }
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}
+
+extension Routes {
+    // MARK: The audit log (admins)
+
+    struct AuditRow { let at: String; let who: String; let role: String; let action: String; let caseID: String; let reason: String; let detail: String }
+
+    struct AuditView {
+        let session: Views.SessionView
+        let caseField: Views.Field
+        let rows: [AuditRow], hasRows: Bool
+        let pager: PagerView?
+        let problem: String?
+    }
+
+    /// Who read or changed tracing data, when, for which case and why; filtered by case.
+    func auditPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (session, view) = try await signedInStaff(request, context)
+        let raw = request.uri.queryParameters.get("caseId").map { String($0) } ?? ""
+        var problem: AppError?
+        var caseID: Int64?
+        if !raw.isEmpty {
+            if let id = Int64(raw.trimmingCharacters(in: .whitespaces)), id > 0 { caseID = id } else {
+                problem = AppError.invalid("caseId", "caseId must be a positive whole number")
+            }
+        }
+        let entries = try await app.auditLog(since: .distantPast, caseID: caseID, limit: 5_000, by: session.principal)
+        let rows = entries.map { e in
+            AuditRow(at: Instant.readable(e.at), who: e.label, role: e.role.rawValue, action: e.action, caseID: e.caseID.map { "#\($0)" } ?? "",
+                     reason: e.reason, detail: e.detail)
+        }
+        let (page, pager) = paged(rows, size: 200, request: request) { "/admin/audit?caseId=\(Self.queryValue(raw))&page=\($0)" }
+        var field = Views.Field(name: "caseId", label: "Mã ca", en: "Case id", value: raw, error: Views.beside(problem, "caseId"))
+        field.inputmode = "numeric"
+        return Views.page("audit", AuditView(session: view, caseField: field, rows: page, hasRows: !rows.isEmpty, pager: pager,
+                                             problem: nil), status: problem?.httpStatus ?? .ok)
+    }
+}
+
+extension Routes {
+    // MARK: Public exposure sites
+
+    struct PublicSiteRow { let venue: String; let address: String; let place: String; let category: String; let windows: [String] }
+
+    struct ExposureSitesView {
+        let chooser: AreaChooser
+        let since: Views.Field
+        let area: String?
+        let rows: [PublicSiteRow], hasRows: Bool
+        let problem: String?
+        let visitor = true
+    }
+
+    /// `GET /exposure-sites`, no sign-in: the windows tracers published, in a province, district or commune, newest
+    /// first. Venues and times only: never who.
+    func exposureSitesPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let q = request.uri.queryParameters
+        func text(_ name: String) -> String { q.get(name).map { String($0) }?.trimmingCharacters(in: .whitespaces) ?? "" }
+        var problem: AppError?
+        let now = app.config.clock()
+        var since = Day(now).adding(-14)
+        if !text("since").isEmpty {
+            do { since = try Day.parse(text("since"), field: "since") } catch { problem = error }
+        }
+        let code = [text("areaCode"), text("district"), text("province")].first { !$0.isEmpty }
+        var rows: [PublicSiteRow] = []
+        var areaName: String?
+        if let code {
+            if let path = try? await app.areaPath(code), let area = path.first {
+                areaName = path.map(\.name).joined(separator: ", ")
+                for site in try await app.publishedExposureSites(area: area.code, venueID: nil, since: since.start) {
+                    rows.append(PublicSiteRow(venue: site.venue.name, address: site.venue.address, place: try await placeName(site.venue.areaCode),
+                                              category: "\(site.venue.category.vietnamese) / \(site.venue.category.english)",
+                                              windows: site.windows.reversed().map { Instant.readable(from: $0.from, to: $0.to) }))
+                }
+            } else {
+                problem = AppError.invalid("areaCode", "\(code) is not a known area code")
+            }
+        }
+        var sinceField = Views.Field(name: "since", label: "Từ ngày", en: "Since", value: since.description, error: Views.beside(problem, "since"))
+        sinceField.type = "date"
+        let chooser = try await areaChooser(action: "/exposure-sites", request: request, values: [:], error: problem)
+        return Views.page("exposure-sites", ExposureSitesView(chooser: chooser, since: sinceField, area: areaName, rows: rows, hasRows: !rows.isEmpty,
+                                                             problem: Views.above(problem, placed: ["since"])), status: problem?.httpStatus ?? .ok)
+    }
+}
