@@ -76,7 +76,10 @@ extension Routes {
     /// The signed-in staff member (an account's session).
     func signedInStaff(_ request: Request, _ context: AppRequestContext, form: [String: String]? = nil) async throws -> (TruyVet.Session, Views.SessionView) {
         let session = try await signedInSession(request, context, form: form)
-        guard session.principal.venueID == nil, session.principal.role != .venue else { throw SignInRequired() }
+        // A venue's session is signed in, just not for this: it is told so rather than sent to sign in again.
+        guard session.principal.venueID == nil, session.principal.role != .venue else {
+            throw AppError.forbidden("this page is for staff accounts; you are signed in with a venue's key")
+        }
         return (session, sessionView(session))
     }
 
@@ -113,6 +116,11 @@ extension Routes {
 
     func form(_ request: Request) async throws -> [String: String] {
         Page.formFields(try await request.body.collect(upTo: 1024 * 1024))
+    }
+
+    /// A GET form's fields, from the query string decoded as browsers encode it (`+` is a space).
+    func queryForm(_ request: Request) -> [String: String] {
+        Page.formFields(ByteBuffer(string: request.uri.query ?? ""))
     }
 
     /// A form with repeated names (checkboxes): the last value of each name, and every value of each.
@@ -152,7 +160,7 @@ extension Routes {
 
     /// `/c`: the form for a poster's short code; with `shortCode`, on to that venue's check-in page.
     func enterCode(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        guard let raw = request.uri.queryParameters.get("shortCode").map({ String($0) }), !raw.isEmpty else {
+        guard let raw = queryForm(request)["shortCode"], !raw.isEmpty else {
             return Views.page("code", CodeView(code: codeField(value: "", error: nil)))
         }
         if let venue = try await app.venue(shortCode: raw) {

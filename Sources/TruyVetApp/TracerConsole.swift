@@ -65,11 +65,10 @@ extension Routes {
 
     func casesPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (session, view) = try await signedInStaff(request, context)
-        let q = request.uri.queryParameters
-        func text(_ name: String) -> String { q.get(name).map { String($0) } ?? "" }
-        var input = try caseListInput(request)
-        input.areaCode = text("area").isEmpty ? nil : text("area")
-        input.search = text("q").isEmpty ? nil : text("q")
+        let q = queryForm(request)
+        func text(_ name: String) -> String { q[name] ?? "" }
+        func given(_ name: String) -> String? { text(name).isEmpty ? nil : text(name) }
+        let input = TruyVet.CaseListInput(areaCode: given("area"), classification: given("classification"), search: given("q"), after: given("after"))
         var problem: AppError?
         var list = TruyVet.CaseList(cases: [], next: nil)
         do { list = try await app.listCases(input, by: session.principal) } catch let e as AppError where e.kind == .badRequest { problem = e }
@@ -137,7 +136,7 @@ extension Routes {
             Views.Field(name: name, label: label, en: en, value: values[name] ?? "", error: Views.beside(error, name))
         }
         var phone = field("phone", "Số điện thoại của ca bệnh", "The case's phone")
-        phone.type = "tel"; phone.inputmode = "tel"; phone.autocomplete = "off"; phone.maxlength = "20"
+        phone.type = "tel"; phone.inputmode = "tel"; phone.maxlength = "20"
         var id = field("idNumber", "Số CCCD (nếu không có số điện thoại)", "ID card number (without a phone)")
         id.inputmode = "numeric"; id.maxlength = "14"; id.autocomplete = "off"
         var name = field("name", "Họ và tên", "Full name"); name.maxlength = "100"; name.autocomplete = "off"
@@ -267,6 +266,7 @@ extension Routes {
         var reason = Views.Field(name: "reason", label: "Lý do thay đổi phân loại", en: "Why the classification changes",
                                  value: values["reason"] ?? "", error: Views.beside(error, "reason"), maxlength: "500")
         reason.autocomplete = "off"
+        reason.idSuffix = "classification"
         let created = request.uri.queryParameters.get("created") != nil
         return Views.page("case", CaseView(
             session: view, id: id, person: opened?.name, phone: opened?.phone, idNumber: opened?.idNumber, otherNames: otherNames,
@@ -361,7 +361,8 @@ extension Routes {
         let id = try caseID(context)
         var values: [String: String] = given ?? [:]
         if given == nil {
-            for name in Self.contactQueryNames + ["page"] { if let v = request.uri.queryParameters.get(name) { values[name] = String(v) } }
+            let query = queryForm(request)
+            for name in Self.contactQueryNames + ["page"] { if let v = query[name] { values[name] = v } }
         }
         func number(_ name: String) throws(AppError) -> Double? {
             guard let raw = values[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
@@ -492,7 +493,7 @@ extension Routes {
     /// Who read or changed tracing data, when, for which case and why; filtered by case.
     func auditPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (session, view) = try await signedInStaff(request, context)
-        let raw = request.uri.queryParameters.get("caseId").map { String($0) } ?? ""
+        let raw = queryForm(request)["caseId"] ?? ""
         var problem: AppError?
         var caseID: Int64?
         if !raw.isEmpty {
@@ -530,8 +531,8 @@ extension Routes {
     /// `GET /exposure-sites`, no sign-in: the windows tracers published, in a province, district or commune, newest
     /// first. Venues and times only: never who.
     func exposureSitesPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let q = request.uri.queryParameters
-        func text(_ name: String) -> String { q.get(name).map { String($0) }?.trimmingCharacters(in: .whitespaces) ?? "" }
+        let q = queryForm(request)
+        func text(_ name: String) -> String { q[name]?.trimmingCharacters(in: .whitespaces) ?? "" }
         var problem: AppError?
         let now = app.config.clock()
         var since = Day(now).adding(-14)

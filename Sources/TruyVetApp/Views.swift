@@ -88,5 +88,7 @@ enum Views {
         var autocomplete: String? = nil
         var maxlength: String? = nil
         var autofocus = false
+        /// Tells apart two fields of one name on a page (their ids `f-name-suffix`).
+        var idSuffix: String? = nil
     }
 }

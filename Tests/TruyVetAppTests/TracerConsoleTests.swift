@@ -51,7 +51,8 @@ extension TestApp.Client {
             let page = try await tracer.call(.get, location)
             #expect(page.status == 200 && page.text.contains("Bệnh Nhân Một") && page.text.contains("+84901000000")
                     && page.text.contains("00:00 19/11/2021 – 20:00 21/11/2021") && !page.text.contains("no-visits"))
-            let found = try await tracer.call(.get, "/cases?q=0901000000")
+            // As a browser sends a GET form: spaces as "+".
+            let found = try await tracer.call(.get, "/cases?q=0901+000+000&area=&classification=")
             #expect(found.text.contains("Bệnh Nhân Một") && found.text.contains(#"href="/cases/1""#))
             // Without CSRF nothing is saved.
             #expect(try await tracer.form("/cases", Self.caseFields.merging(["sampleDate": "2021-11-20"]) { $1 }).status == 403)
@@ -72,7 +73,7 @@ extension TestApp.Client {
             #expect(ask.status == 200 && ask.text.contains("f-reason") && !ask.text.contains(#"id="contacts""#))
             let empty = try await tracer.call(.get, "/cases/\(kase.id)/contacts?degree=2&reason=")
             #expect(empty.status == 400 && empty.text.contains("f-reason-err"))
-            let page = try await tracer.call(.get, "/cases/\(kase.id)/contacts?degree=2&reason=outbreak%20DX-07")
+            let page = try await tracer.call(.get, "/cases/\(kase.id)/contacts?degree=2&minOverlapMinutes=&bufferMinutes=&reason=outbreak+DX-07")
             #expect(page.status == 200)
             let api = try await c.call(.get, "/v1/cases/\(kase.id)/contacts?degree=2&reason=check", token: o.tracer).json(ContactsReply.self)
             for contact in api.contacts {
@@ -108,7 +109,8 @@ extension TestApp.Client {
             #expect(forbidden.status == 403 && forbidden.text.contains("Không được phép") && !forbidden.text.contains("Nguyễn Văn An"))
             #expect(try await health.call(.get, "/cases/\(kase.id)/contacts").status == 403)
             let venue = try await c.signIn(o.cafe.managementToken)
-            #expect(try await venue.call(.get, "/cases/\(kase.id)/contacts?reason=curious").status == 303, "a venue's session is sent to sign in")
+            let asVenue = try await venue.call(.get, "/cases/\(kase.id)/contacts?reason=curious")
+            #expect(asVenue.status == 403 && asVenue.text.contains("Không được phép") && !asVenue.text.contains("Nguyễn Văn An"))
             #expect(try await c.call(.get, "/cases/\(kase.id)").status == 303)
             let list = try await health.call(.get, "/cases")
             #expect(list.status == 200 && list.text.contains("#\(kase.id)") && !list.text.contains("Bệnh Nhân Một") && !list.text.contains("+8490"))

@@ -1,6 +1,7 @@
 """The web console in a real browser (headless Chromium through Selenium), against a real server.
 
-Usage: console.py TRUYVET_BIN DATA_DIR PORT SCREENSHOT_DIR. It starts and stops the server itself: under faketime
+Usage: console.py TRUYVET_BIN DATA_DIR PORT SCREENSHOT_DIR DEMO_DIR (the demo's store, with the accounts lan (tracer),
+minh (health) and boss (admin), for the tracer's checks). It starts and stops the server itself: under faketime
 to be "the next day" and to step through door-screen codes (the server's whole clock moves, nothing in the product
 is made for tests). Prints "ok   NAME" or "FAIL NAME: why" per check and ends with "browser: N passed, N failed".
 Waits for elements, never sleeps.
@@ -27,7 +28,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-BIN, DATA, PORT, SHOTS = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+BIN, DATA, PORT, SHOTS, DEMO = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 BASE = f"http://127.0.0.1:{PORT}"
 ADMIN = "tv_browser-test-admin-token-00000000"
 os.makedirs(SHOTS, exist_ok=True)
@@ -35,11 +36,11 @@ passed, failed = 0, 0
 server = None
 
 
-def serve(at=None):
-    """(Re)starts the server; `at`, a UTC datetime, starts its clock there (faketime), else the real clock."""
+def serve(at=None, data=DATA):
+    """(Re)starts the server on `data`; `at`, a UTC datetime, starts its clock there (faketime), else the real clock."""
     global server
     stop()
-    command = [BIN, "serve", "--data-dir", DATA, "--port", PORT, "--public-url", BASE]
+    command = [BIN, "serve", "--data-dir", data, "--port", PORT, "--public-url", BASE]
     env = dict(os.environ, TRUYVET_ADMIN_TOKEN=ADMIN)
     if at is not None:
         command = ["faketime", "-f", "@" + at.strftime("%Y-%m-%d %H:%M:%S")] + command
@@ -119,7 +120,7 @@ def accessible(driver, page, allowed=()):
     axe.inject()
     results = axe.run()
     bad = [v for v in results["violations"] if v.get("impact") in ("serious", "critical") and v["id"] not in allowed]
-    assert not bad, f"{page}: " + "; ".join(f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in bad)
+    assert not bad, f"{page}: " + "; ".join(f"{v['id']}: {v['help']} ({len(v['nodes'])}: {v['nodes'][0].get('html', '')[:200]})" for v in bad)
 
 
 def fetch(path, cookies, data=None):
@@ -319,7 +320,8 @@ try:
             other.get(BASE + "/sign-in")
             wait(other, "#f-username").send_keys("lan")
             other.find_element(By.ID, "f-password").send_keys("mat-khau-dung-1" + Keys.ENTER)
-            wait_text(other, "h1", "lan")
+            wait_text(other, "h1", "Ca bệnh")  # a tracer starts at the cases
+            assert "lan" in other.find_element(By.CSS_SELECTOR, "header").text
             shot(other, "12-staff")
             accessible(other, "staff")
         finally:
@@ -346,6 +348,136 @@ try:
         finally:
             other.quit()
     check("five wrong passwords lock sign-in, even with the right password, and the address for keys too", lockout)
+    # The tracer's console, on the demo's data.
+    serve(data=DEMO)
+    tokens = dict(line.replace("export ", "", 1).strip().split("=", 1) for line in open(os.path.join(DEMO, "demo.env")) if "=" in line)
+    tracer = browser(1280, 1000)
+
+    def api(path):
+        request = urllib.request.Request(BASE + path, headers={"Authorization": "Bearer " + tokens["TRUYVET_TRACER_TOKEN"]})
+        with urllib.request.urlopen(request) as response:
+            return json.load(response)
+
+    def sign_in(driver, username, password):
+        driver.get(BASE + "/sign-in")
+        wait(driver, "#f-username").send_keys(username)
+        driver.find_element(By.ID, "f-password").send_keys(password + Keys.ENTER)
+
+    def set_value(driver, css, value):
+        # Date fields take typed text in the browser's locale; the value is set as a date picker would set it.
+        driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.CSS_SELECTOR, css), value)
+
+    def register_case():
+        sign_in(tracer, "lan", "mat-khau-dung-1")
+        wait(tracer, "#cases")
+        assert "Hứa Thị Phương" in tracer.find_element(By.ID, "cases").text  # the demo's cases
+        shot(tracer, "20-cases")
+        accessible(tracer, "cases")
+        tracer.find_element(By.LINK_TEXT, "Thêm ca bệnh / New case").click()
+        Select(wait(tracer, "#f-province")).select_by_visible_text("Tỉnh Bắc Kạn")
+        tracer.find_element(By.CSS_SELECTOR, "form[method=get] button").click()
+        Select(wait(tracer, "#f-district")).select_by_visible_text("Thành Phố Bắc Kạn")
+        tracer.find_element(By.CSS_SELECTOR, "form[method=get] button").click()
+        wait_text(tracer, "#f-areaCode", "Phường Đức Xuân")
+        Select(tracer.find_element(By.ID, "f-areaCode")).select_by_visible_text("Phường Đức Xuân")
+        tracer.find_element(By.ID, "f-phone").send_keys("091 019 7975")
+        set_value(tracer, "#f-sampleDate", "2021-11-20")
+        set_value(tracer, "#f-onsetDate", "2021-11-19")
+        set_value(tracer, "#f-confirmedAt", "2021-11-21T08:00")
+        tracer.find_element(By.CSS_SELECTOR, "button[name=preview]").click()
+        wait_text(tracer, "#window", "00:00 17/11/2021 – 08:00 21/11/2021")  # two days before onset, until confirmation
+        shot(tracer, "21-new-case")
+        accessible(tracer, "new case")
+        tracer.find_element(By.XPATH, "//button[contains(., 'Lưu ca bệnh')]").click()
+        wait_text(tracer, "#notice", "Đã lưu ca bệnh")
+        state["case"] = tracer.current_url.split("/cases/")[1].split("?")[0]
+        assert "Ma Ngọc Phương" in tracer.find_element(By.TAG_NAME, "h1").text
+        shot(tracer, "22-case")
+        accessible(tracer, "case")
+    check("a tracer signs in, registers a case for a demo resident and sees its window before saving", register_case)
+
+    def contacts():
+        Select(tracer.find_element(By.ID, "f-degree")).select_by_value("2")
+        tracer.find_element(By.ID, "f-reason").send_keys("ổ dịch Đức Xuân, phiếu 07" + Keys.ENTER)
+        wait(tracer, "#contacts")
+        answer = api(f"/v1/cases/{state['case']}/contacts?degree=2&reason=browser%20check")
+        rows = tracer.find_elements(By.CSS_SELECTOR, "#contacts tbody tr")
+        shown = [(r.find_element(By.CSS_SELECTOR, "input[name=refs]").get_attribute("value"), r.find_element(By.CSS_SELECTOR, ".tier").text) for r in rows]
+        expected = [(c["ref"], c["tier"]) for c in answer["contacts"]][:len(shown)]
+        assert shown == expected and len(shown) == min(100, len(answer["contacts"])), (len(shown), len(answer["contacts"]))
+        assert tracer.find_element(By.CSS_SELECTOR, "#counts strong").text == str(len(answer["contacts"]))
+        shot(tracer, "23-contacts")
+        accessible(tracer, "contacts")
+        status, headers, body = fetch(tracer.find_element(By.ID, "call-list-csv").get_attribute("href").replace(BASE, ""), tracer.get_cookies())
+        lines = body.decode("utf-8-sig").strip().split("\r\n")
+        assert status == 200 and headers["Content-Type"].startswith("text/csv") and len(lines) == 1 + len(answer["contacts"]), (status, len(lines))
+        state["f1"] = [ref for ref, tier in shown if tier == "F1"][:2]
+    check("degree 2 with a reason shows the API's people and tiers, and the call list has a row per person", contacts)
+
+    def quarantine():
+        for ref in state["f1"]:
+            tracer.find_element(By.CSS_SELECTOR, f"input[name=refs][value='{ref}']").click()
+        Select(tracer.find_element(By.ID, "f-status")).select_by_value("quarantined")
+        set_value(tracer, "#f-since", "2021-11-21")
+        tracer.find_element(By.XPATH, "//button[contains(., 'Cập nhật')]").click()
+        wait_text(tracer, "#notice", "2 people updated")
+        for ref in state["f1"]:
+            row = tracer.find_element(By.XPATH, f"//input[@value='{ref}']/ancestor::tr")
+            assert "Đang cách ly" in row.find_element(By.CSS_SELECTOR, ".follow-up").text and "2021-11-21" in row.text
+        answer = api(f"/v1/cases/{state['case']}/contacts?degree=1&reason=browser%20check")
+        marked = [c for c in answer["contacts"] if c["ref"] in state["f1"]]
+        assert len(marked) == 2 and all(c["followUp"]["status"] == "quarantined" for c in marked)
+        tracer.set_window_size(320, 900)
+        shot(tracer, "24-contacts-320")
+        tracer.set_window_size(1280, 1000)
+    check("two F1 ticked are marked quarantined in one form", quarantine)
+
+    def publish_and_public():
+        tracer.get(f"{BASE}/cases/{state['case']}")
+        wait(tracer, "#sites input[name=window]").click()
+        tracer.find_element(By.XPATH, "//button[contains(., 'Công bố')]").click()
+        wait_text(tracer, "#notice", "1 windows published")
+        public = browser(390, 844)
+        try:
+            public.get(BASE + "/exposure-sites?province=06&since=2021-11-01")
+            wait(public, "#sites")
+            text = public.find_element(By.TAG_NAME, "body").text
+            assert "Ma Ngọc Phương" not in text and "+84" not in text and "0910197975" not in text
+            shot(public, "25-exposure-sites")
+            accessible(public, "exposure sites")
+        finally:
+            public.quit()
+    check("a published window reaches the public exposure-sites page, without sign-in and without names or phones", publish_and_public)
+
+    def audit_and_roles():
+        other = browser(1280, 900)
+        try:
+            sign_in(other, "boss", "mat-khau-dung-3")
+            wait(other, "#accounts")
+            other.get(f"{BASE}/admin/audit?caseId={state['case']}")
+            wait_text(other, "#audit", "ổ dịch Đức Xuân, phiếu 07")
+            shot(other, "26-audit")
+            accessible(other, "audit")
+            other.find_element(By.CSS_SELECTOR, "header form button").click()
+            wait(other, "a[href='/sign-in']")
+            sign_in(other, "minh", "mat-khau-dung-2")
+            wait_text(other, "h1", "minh")
+            other.get(f"{BASE}/cases/{state['case']}/contacts?degree=1&reason=curious")
+            wait_text(other, "h1", "Không được phép")
+            assert "Ma Ngọc Phương" not in other.find_element(By.TAG_NAME, "body").text
+            shot(other, "27-health-forbidden")
+            other.get(BASE + "/staff")
+            wait(other, "header form button").click()
+            wait(other, "a[href='/sign-in']")
+            other.get(BASE + "/sign-in")
+            wait(other, "#f-key").send_keys(tokens["TRUYVET_VENUE_TOKEN"] + Keys.ENTER)
+            wait(other, "header form")
+            other.get(f"{BASE}/cases/{state['case']}/contacts?degree=1&reason=curious")
+            wait_text(other, "h1", "Không được phép")
+        finally:
+            other.quit()
+    check("the audit log shows the query with its reason; a health account or a venue key cannot open the contacts", audit_and_roles)
+    tracer.quit()
 finally:
     owner.quit()
     visitor.quit()
