@@ -149,6 +149,14 @@ extension TruyVet {
         return list
     }
 
+    // MARK: Flags
+
+    /// Check-in bursts at every venue since a time, newest first: for tracers and admins.
+    public func flags(since: Date, by principal: Principal) async throws -> [Flag] {
+        try principal.require(.admin, .tracer)
+        return try await store.flags(venueID: nil, since: since, limit: 10_000)
+    }
+
     // MARK: The call list
 
     /// One row per contact (the per-exposure CSV is `contactsCSV`): for assigning calls by commune, with the first and

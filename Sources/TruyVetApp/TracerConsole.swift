@@ -15,6 +15,7 @@ extension Routes {
         router.post("/cases/:id/publish") { request, context in try await console { try await publishForm(request, context) } }
         router.get("/cases/:id/contacts") { request, context in try await console { try await contactsPage(request, context) } }
         router.post("/cases/:id/follow-ups") { request, context in try await console { try await followUpForm(request, context) } }
+        router.get("/flags") { request, context in try await console { try await flagsPage(request, context) } }
         router.get("/exposure-sites") { request, context in try await console { try await exposureSitesPage(request, context) } }
     }
 
@@ -340,6 +341,7 @@ extension Routes {
         let pager: PagerView?
         let sortTier: String, sortExposure: String, sortedByExposure: Bool
         let timeline: [TimelineRow], hasTimeline: Bool
+        let transmission: TransmissionView?
         let callListURL: String, exposuresURL: String
         let hidden: [Hidden]
         let statuses: [Choice], results: [Choice]
@@ -439,6 +441,7 @@ extension Routes {
             rows: page, hasRows: !rows.isEmpty, total: rows.count, pager: pager,
             sortTier: link([]), sortExposure: link(["sort=exposure"]), sortedByExposure: byExposure,
             timeline: timeline, hasTimeline: !timeline.isEmpty,
+            transmission: tracing.flatMap { $0.contacts.isEmpty ? nil : TransmissionView($0) },
             callListURL: api + "&format=csv&rows=people", exposuresURL: api + "&format=csv",
             hidden: Self.contactQueryNames.compactMap { name in values[name].map { Hidden(name: name, value: $0) } }
                 + (values["page"].map { [Hidden(name: "page", value: $0)] } ?? []),
@@ -559,5 +562,33 @@ extension Routes {
         let chooser = try await areaChooser(action: "/exposure-sites", request: request, values: [:], error: problem)
         return Views.page("exposure-sites", ExposureSitesView(chooser: chooser, since: sinceField, area: areaName, rows: rows, hasRows: !rows.isEmpty,
                                                              problem: Views.above(problem, placed: ["since"])), status: problem?.httpStatus ?? .ok)
+    }
+}
+
+extension Routes {
+    // MARK: Check-in bursts
+
+    struct FlagRow { let venue: String; let address: String; let place: String; let shortCode: String; let at: String; let detail: String }
+    struct FlagsView { let session: Views.SessionView; let since: Views.Field; let rows: [FlagRow]; let hasRows: Bool; let problem: String? }
+
+    /// Venues whose check-ins came faster than people walk in (a list of phones typed in, a leaked poster): newest first.
+    func flagsPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (session, view) = try await signedInStaff(request, context)
+        let raw = queryForm(request)["since"] ?? ""
+        var problem: AppError?
+        var since = Day(app.config.clock()).adding(-7)
+        if !raw.isEmpty { do { since = try Day.parse(raw, field: "since") } catch { problem = error } }
+        var rows: [FlagRow] = []
+        for flag in try await app.flags(since: since.start, by: session.principal) {
+            let venue = try await app.store.venue(id: flag.venueID)
+            let place = if let venue { try await placeName(venue.areaCode) } else { "" }
+            rows.append(FlagRow(venue: venue?.name ?? "#\(flag.venueID)", address: venue?.address ?? "",
+                                place: place, shortCode: venue?.formattedShortCode ?? "",
+                                at: Instant.readable(flag.at), detail: flag.detail))
+        }
+        var field = Views.Field(name: "since", label: "Từ ngày", en: "Since", value: since.description, error: Views.beside(problem, "since"))
+        field.type = "date"
+        return Views.page("flags", FlagsView(session: view, since: field, rows: rows, hasRows: !rows.isEmpty, problem: nil),
+                          status: problem?.httpStatus ?? .ok)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TruyVetApp
+@testable import TruyVetApp
 import TruyVetCore
 
 @Suite struct DemoTests {
@@ -24,6 +24,12 @@ import TruyVetCore
         let traced = try await app.trace(caseID: s.cases[0].id, query: .init(degree: 2), principal: tracer, reason: "demo", action: "contacts")
         #expect(traced.contacts.contains { $0.tier == .f1 } && traced.contacts.contains { $0.tier == .f2 })
         #expect(traced.people[traced.record.personID]?.name.isEmpty == false)
+        // Drawn with at most 30 people a column, the caption saying how many of how many; every line joins drawn nodes.
+        let drawing = TransmissionView(traced)
+        #expect(drawing.total == traced.contacts.count && drawing.shown <= 2 * TransmissionView.perColumn)
+        #expect(drawing.capped == (drawing.shown < drawing.total) && drawing.nodes.count > drawing.shown)
+        let points = Set(drawing.nodes.map { "\($0.x),\($0.y)" })
+        #expect(!drawing.edges.isEmpty && drawing.edges.allSatisfy { points.contains("\($0.x1),\($0.y1)") && points.contains("\($0.x2),\($0.y2)") })
         // Populations add up to the province's, and the outbreak's ward is green on the last day, close to yellow.
         let province = try await app.level(code: TruyVet.demoProvince, day: Day("2021-11-21")!).assessment
         #expect(province.population == 316_463 && province.childrenUnassessed == 0)

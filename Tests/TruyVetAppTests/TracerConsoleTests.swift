@@ -82,6 +82,8 @@ extension TestApp.Client {
             #expect(page.text.contains("F1: 2 · F2: 2") && page.text.contains("rows=people"))
             // The timeline: the café (one F1 there) and the bus (one).
             #expect(page.text.contains(#"id="timeline""#) && page.text.contains("Cà phê Sen"))
+            // The drawing: every one of the four, nobody left out.
+            #expect(page.text.contains("<svg") && page.text.contains("4 of 4 people drawn") && !page.text.contains("at most 30 a column"))
             // Two F1 ticked, quarantined from a day, in one form.
             let csrf = try await tracer.csrf(on: "/cases/\(kase.id)/contacts?degree=2&reason=x")
             let f1 = api.contacts.filter { $0.tier == "F1" }.map(\.ref)
@@ -151,6 +153,25 @@ extension TestApp.Client {
             let audit = try await admin.call(.get, "/admin/audit?caseId=\(kase.id)")
             #expect(audit.status == 200 && audit.text.contains("case.classify") && audit.text.contains("sống trong khu phong toả")
                     && audit.text.contains("exposures.publish"))
+        }
+    }
+
+    @Test func tracersSeeCheckInBurstsWithTheirVenue() async throws {
+        let test = try await TestApp.make { $0.passwordCost = 4; $0.checkinRateLimit = 0; $0.clock = AbuseTests.pinned }
+        try await test.run { c in
+            let (_, tracer, health) = try await Self.setUp(test, c)
+            let reply = try await c.call(.post, "/v1/venues", json: """
+                {"name": "Karaoke Hát Cho Nhau", "address": "1 Trường Chinh", "areaCode": "01843", "category": "high_risk_service",
+                 "contactPhone": "0912345678", "capacity": 3}
+                """)
+            let reg = try reply.json(Registered.self)
+            #expect(try await tracer.call(.get, "/flags?since=2027-01-01").text.contains("no-flags"))
+            for i in 0..<5 { _ = try await c.checkin(reg, name: "Khách", phone: "09123450\(String(format: "%02d", i))") }
+            let page = try await tracer.call(.get, "/flags?since=2027-01-01")
+            let detail = page.text.contains("more than the venue&#39;s capacity of 3") || page.text.contains("more than the venue's capacity of 3")
+            #expect(page.status == 200 && page.text.contains("Karaoke Hát Cho Nhau") && detail, "\(page.text)")
+            #expect(try await tracer.call(.get, "/flags?since=soon").status == 400)
+            #expect(try await health.call(.get, "/flags").status == 403)
         }
     }
 }

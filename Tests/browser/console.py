@@ -408,6 +408,10 @@ try:
         assert tracer.find_element(By.CSS_SELECTOR, "#counts strong").text == str(len(answer["contacts"]))
         shot(tracer, "23-contacts")
         accessible(tracer, "contacts")
+        caption = tracer.find_element(By.ID, "graph-caption")
+        assert f"of {len(answer['contacts'])} people drawn" in caption.text, caption.text
+        tracer.execute_script("arguments[0].scrollIntoView()", tracer.find_element(By.CSS_SELECTOR, "figure.graph"))
+        shot(tracer, "23-transmission")
         status, headers, body = fetch(tracer.find_element(By.ID, "call-list-csv").get_attribute("href").replace(BASE, ""), tracer.get_cookies())
         lines = body.decode("utf-8-sig").strip().split("\r\n")
         assert status == 200 and headers["Content-Type"].startswith("text/csv") and len(lines) == 1 + len(answer["contacts"]), (status, len(lines))
