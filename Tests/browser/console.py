@@ -449,9 +449,14 @@ try:
             assert "Ma Ngọc Phương" not in text and "+84" not in text and "0910197975" not in text
             shot(public, "25-exposure-sites")
             accessible(public, "exposure sites")
+            public.get(BASE + "/levels?area=06&date=2021-11-21")
+            wait_text(public, "#communes", "Phường Đức Xuân")
+            assert "+84" not in public.find_element(By.TAG_NAME, "body").text
+            shot(public, "28-levels")
+            accessible(public, "levels")
         finally:
             public.quit()
-    check("a published window reaches the public exposure-sites page, without sign-in and without names or phones", publish_and_public)
+    check("a published window reaches the public exposure-sites page, and the levels page lists every commune, without sign-in or names", publish_and_public)
 
     def audit_and_roles():
         other = browser(1280, 900)
