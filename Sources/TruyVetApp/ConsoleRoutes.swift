@@ -204,7 +204,7 @@ extension Routes {
         do {
             let (cookie, session) = try await app.signIn(username: fields["username"], password: fields["password"],
                                                          client: clientKey(context), now: app.config.clock())
-            var response = redirect(session.principal.role == .admin ? "/admin/accounts" : session.principal.role == .tracer ? "/cases" : "/staff")
+            var response = redirect(session.principal.role == .admin ? "/admin/accounts" : session.principal.role == .tracer ? "/cases" : session.principal.role == .health ? "/levels" : "/staff")
             response.setCookie(sessionCookie(cookie, maxAge: app.config.sessionHours * 3600))
             return response
         } catch let error as AppError where error.field != nil {

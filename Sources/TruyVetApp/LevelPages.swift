@@ -10,6 +10,11 @@ extension Routes {
         let code: String, name: String, href: String?, district: String?
         let level: Int, label: String, rate: String, cases: Int, population: String
         let inForce: String?
+        /// Since the assessment a week before: "↑ 1", "↓ 2", "=".
+        let change: String
+        /// A health officer's page of the area.
+        let manage: String?
+        let rateValue: Double
     }
 
     struct MeasureRow { let activity: String; let en: String; let levels: [String] }
@@ -20,6 +25,9 @@ extension Routes {
         let up: Views.Link?
         let rows: [LevelRow], hasRows: Bool
         let communes: [LevelRow], hasCommunes: Bool
+        let sorts: [Choice], levels: [Choice]
+        let areaCode: String
+        let manages: Bool
         let unassessed: [String], hasUnassessed: Bool
         let measures: [MeasureRow]
         let everyLevel: [String]
@@ -38,13 +46,27 @@ extension Routes {
             area = try await app.store.area(code: code)
             if area == nil || area?.level == .commune { throw AppError.notFound("area \(code) (choose a province or a district)") }
         }
+        let manages = try await session(request, context).map { [.health, .admin].contains($0.principal.role) } ?? false
         func rows(_ views: [TruyVet.LevelView], links: Bool, district: String? = nil) -> [LevelRow] {
             views.map { v in
                 let a = v.assessment
+                let change = a.previousLevel.map { $0 == a.level ? "=" : $0 < a.level ? "↑ \(a.level - $0)" : "↓ \($0 - a.level)" } ?? "—"
                 return LevelRow(code: a.code, name: a.name, href: links ? "/levels?area=\(a.code)&date=\(day)" : nil, district: district,
                                 level: a.level, label: v.color.vi, rate: String(format: "%.1f", a.rate), cases: a.casesThisWeek,
                                 population: a.population.formatted(.number.grouping(.automatic)),
-                                inForce: v.inForce.map { "\($0.level) (\(Instant.readable($0.effectiveFrom)))" })
+                                inForce: v.inForce.map { "\($0.level) (\(Instant.readable($0.effectiveFrom)))" }, change: change,
+                                manage: manages ? "/areas/\(a.code)?date=\(day)" : nil, rateValue: a.rate)
+            }
+        }
+        // Sorted by rate or level (highest first) or by name; filtered to one level.
+        let sort = q["sort"] ?? ""
+        let only = q["level"].flatMap { Int($0) }
+        func arrange(_ list: [LevelRow]) -> [LevelRow] {
+            let kept = only.map { l in list.filter { $0.level == l } } ?? list
+            switch sort {
+            case "rate": return kept.sorted { ($0.rateValue, $1.name) > ($1.rateValue, $0.name) }
+            case "level": return kept.sorted { ($0.level, $0.rateValue) > ($1.level, $1.rateValue) }
+            default: return kept
             }
         }
         let (views, problems) = try await app.levels(parent: area?.code, day: day)
@@ -73,8 +95,13 @@ extension Routes {
         }
         return Views.page("levels", LevelsView(
             date: date, heading: area?.name, up: up,
-            rows: rows(views, links: area?.level != .district), hasRows: !views.isEmpty,
-            communes: communes, hasCommunes: !communes.isEmpty, unassessed: unassessed, hasUnassessed: !unassessed.isEmpty,
+            rows: arrange(rows(views, links: area?.level != .district)), hasRows: !views.isEmpty,
+            communes: arrange(communes), hasCommunes: !communes.isEmpty,
+            sorts: [("", "Theo tên / by name"), ("rate", "Theo tỷ lệ / by rate"), ("level", "Theo cấp độ / by level")]
+                .map { Choice(value: $0.0, label: $0.1, selected: $0.0 == sort) },
+            levels: [Choice(value: "", label: "Tất cả / all", selected: only == nil)]
+                + (1...4).map { Choice(value: String($0), label: "Cấp \($0) / level \($0)", selected: $0 == only) },
+            areaCode: area?.code ?? "", manages: manages, unassessed: unassessed, hasUnassessed: !unassessed.isEmpty,
             measures: measures, everyLevel: table.everyLevel.map { "\($0.vi) / \($0.en)" }, problem: nil), status: problem?.httpStatus ?? .ok)
     }
 }

@@ -144,6 +144,9 @@ struct LevelJSON: Encodable {
     let inForce: Announced?, upcoming: Announced?
     let children: [String: Int]
     let childrenUnassessed: Int
+    /// Provinces only: every commune by level, beside the districts of `children`.
+    let communes: [String: Int]?
+    let communesUnassessed: Int?
 
     init(_ v: TruyVet.LevelView, app: TruyVet) {
         let a = v.assessment
@@ -163,6 +166,8 @@ struct LevelJSON: Encodable {
         upcoming = announced(v.upcoming)
         children = Dictionary(uniqueKeysWithValues: a.children.map { (String($0.key), $0.value) })
         childrenUnassessed = a.childrenUnassessed
+        communes = a.communes.map { Dictionary(uniqueKeysWithValues: $0.map { (String($0.key), $0.value) }) }
+        communesUnassessed = a.communesUnassessed
     }
 }
 

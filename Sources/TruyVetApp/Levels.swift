@@ -204,6 +204,17 @@ extension TruyVet {
 
     // MARK: Announcements
 
+    /// What announcing `code`'s assessment of `day` at `at` would do: the level, and when it would take effect (a
+    /// raise after the rule set's notice, anything else at once). Reads only.
+    public func announcementPreview(code: String, day: Day, at: Date) async throws -> (level: Int, effectiveFrom: Date) {
+        let province = try await province(of: code)
+        guard let own = try await assess(day: day, province: province.code)[code] else { throw AppError.notFound("area \(code)") }
+        let level = try own.get().level
+        let stamp = Date(timeIntervalSince1970: at.timeIntervalSince1970.rounded(.down))
+        let inForce = Announcement.timeline(try await store.announcements(codes: [code])[code] ?? [], at: stamp).inForce?.level
+        return (level, Announcement.effectiveFrom(level: level, inForce: inForce, announcedAt: stamp, rules: levelRules.rules(province: province.code, on: day)))
+    }
+
     /// Announces the assessed level of `code` for `day` (and of every area beneath it): a raise takes effect
     /// 48 hours (the rule set's notice) after `at`, anything else at once.
     public func announce(code: String, day: Day, at: Date, by principal: Principal, includeChildren: Bool = true, now: Date = Date()) async throws -> [Announcement] {

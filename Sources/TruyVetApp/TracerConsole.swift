@@ -17,6 +17,7 @@ extension Routes {
         router.post("/cases/:id/follow-ups") { request, context in try await console { try await followUpForm(request, context) } }
         router.get("/flags") { request, context in try await console { try await flagsPage(request, context) } }
         router.get("/levels") { request, context in try await console { try await levelsPage(request, context) } }
+        registerHealthConsole(on: router)
         router.get("/exposure-sites") { request, context in try await console { try await exposureSitesPage(request, context) } }
     }
 

@@ -141,6 +141,9 @@ public struct Assessment: Sendable, Equatable {
     /// Direct children by level (districts of a province, communes of a district).
     public var children: [Int: Int]
     public var childrenUnassessed: Int
+    /// For a province, every commune in it by level (a yellow ward inside a green district shows here); nil otherwise.
+    public var communes: [Int: Int]?
+    public var communesUnassessed: Int?
 }
 
 /// Weekly levels of every area from community case counts: pure, bottom-up over the tree, one pass per week looked
@@ -316,12 +319,24 @@ public enum LevelCalculator {
             for k in kids {
                 if let l = levels[k] { children[l, default: 0] += 1 } else { unassessed += 1 }
             }
+            var communes: [Int: Int]?
+            var communesUnassessed: Int?
+            if area.level == .province {
+                var byLevel: [Int: Int] = [1: 0, 2: 0, 3: 0, 4: 0], missing = 0
+                for k in kids {
+                    for g in tree.children[k] {
+                        if let l = levels[g] { byLevel[l, default: 0] += 1 } else { missing += 1 }
+                    }
+                }
+                communes = byLevel
+                communesUnassessed = missing
+            }
             results[area.code] = .success(Assessment(
                 code: area.code, name: area.name, areaLevel: area.level, date: date, population: people,
                 casesThisWeek: b[i], casesLastWeek: c[i], rate: rate, band: band, adultFirstDose: adult, olderFullyVaccinated: older,
                 olderGroupMinAge: olderGroup, vaccinationMet: met, capacityMet: own?.capacityMet,
                 previousLevel: previous[i], level: level, rulesVersion: rules.version, children: children,
-                childrenUnassessed: unassessed))
+                childrenUnassessed: unassessed, communes: communes, communesUnassessed: communesUnassessed))
         }
         return (levels, results)
     }

@@ -19,6 +19,14 @@ import TruyVetCore
             let district = try await c.call(.get, "/levels?area=058&date=2021-11-21")
             #expect(district.status == 200 && district.text.contains("Phường Đức Xuân") && !district.text.contains(#"id="communes""#))
             #expect(try await c.call(.get, "/levels?area=01840").status == 404)
+            // The province's answer counts every commune by level beside its districts; a commune's has no such count.
+            struct Counts: Decodable { let children: [String: Int]; let communes: [String: Int]?; let communesUnassessed: Int? }
+            let counts = try await c.call(.get, "/v1/areas/06/level?date=2021-11-21").json(Counts.self)
+            var communeCount = 0
+            for district in try await test.app.store.areas(parent: "06") { communeCount += try await test.app.store.areas(parent: district.code).count }
+            #expect(counts.communes.map { $0.values.reduce(0, +) + (counts.communesUnassessed ?? 0) } == communeCount && communeCount > 100)
+            #expect(counts.children.values.reduce(0, +) == 8)
+            #expect(try await c.call(.get, "/v1/areas/01840/level?date=2021-11-21").json(Counts.self).communes == nil)
             #expect(try await c.call(.get, "/levels?date=someday").status == 400)
         }
     }

@@ -15,7 +15,8 @@ import Testing
         #expect(phone.message(in: .en) == "phone must be a Vietnamese number of 10 digits")
         #expect(phone.message(in: .vi).hasPrefix("Số điện thoại chưa đúng") && phone.message(in: .vi).hasSuffix("(phone must be a Vietnamese number of 10 digits)"))
         #expect(AppError.missing("wardName").message(in: .vi).hasPrefix("Thiếu thông tin «wardName»."))
-        #expect(AppError.invalid("degree", "degree must be 1, 2 or 3").message(in: .vi).hasPrefix("Giá trị «degree» không hợp lệ."))
+        #expect(AppError.invalid("degree", "degree must be 1, 2 or 3").message(in: .vi).hasPrefix("Mức tiếp xúc là 1, 2 hoặc 3."))
+        #expect(AppError.invalid("wardSize", "wardSize must be a number").message(in: .vi).hasPrefix("Giá trị «wardSize» không hợp lệ."))
         #expect(AppError.unauthorized.bilingual.hasPrefix("Cần mã truy cập hợp lệ"))
         #expect(AppError.notFound("case 7").message(in: .vi) == "Không tìm thấy. (case 7 not found)")
     }

@@ -470,7 +470,7 @@ try:
             other.find_element(By.CSS_SELECTOR, "header form button").click()
             wait(other, "a[href='/sign-in']")
             sign_in(other, "minh", "mat-khau-dung-2")
-            wait_text(other, "h1", "minh")
+            wait(other, "#levels")  # a health officer starts at the levels
             other.get(f"{BASE}/cases/{state['case']}/contacts?degree=1&reason=curious")
             wait_text(other, "h1", "Không được phép")
             assert "Ma Ngọc Phương" not in other.find_element(By.TAG_NAME, "body").text
@@ -487,6 +487,45 @@ try:
             other.quit()
     check("the audit log shows the query with its reason; a health account or a venue key cannot open the contacts", audit_and_roles)
     tracer.quit()
+
+    def health():
+        officer = browser(1280, 1000)
+        try:
+            sign_in(officer, "minh", "mat-khau-dung-2")
+            wait(officer, "#levels")
+            officer.get(BASE + "/levels?area=06&date=2021-11-21")
+            wait_text(officer, "#communes", "Phường Đức Xuân")
+            request = urllib.request.Request(BASE + "/v1/levels?parent=058&date=2021-11-21",
+                                             headers={"Authorization": "Bearer " + tokens["TRUYVET_HEALTH_TOKEN"]})
+            with urllib.request.urlopen(request) as response:
+                api_levels = {item["name"]: item["level"] for item in json.load(response)["items"]}
+            shown = {}
+            for row in officer.find_elements(By.CSS_SELECTOR, "#communes tbody tr"):
+                cells = row.find_elements(By.TAG_NAME, "td")
+                if cells[0].text == "Thành Phố Bắc Kạn":
+                    shown[cells[1].text] = int(cells[2].find_element(By.TAG_NAME, "strong").text)
+            assert shown == api_levels, (shown, api_levels)
+            shot(officer, "30-health-levels")
+            accessible(officer, "health levels")
+            officer.get(BASE + "/areas/01840?date=2021-11-21")
+            wait(officer, "#f-population").clear()
+            officer.find_element(By.ID, "f-population").send_keys("9000")
+            officer.find_element(By.CSS_SELECTOR, "#population-form button").click()
+            wait_text(officer, "#notice", "Population saved")
+            officer.find_element(By.XPATH, "//form[@id='announce']//button").click()
+            wait(officer, "#preview")
+            effective = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=48 + 7)).strftime("%d/%m/%Y")
+            text = officer.find_element(By.ID, "preview").text
+            assert "takes effect on" in text and effective in text, (text, effective)
+            shot(officer, "31-announce-preview")
+            accessible(officer, "area")
+            officer.find_element(By.XPATH, "//form[@id='announce']//button").click()
+            wait_text(officer, "#notice", "Announced for")
+            assert effective in officer.find_element(By.ID, "announcements").text
+            shot(officer, "32-area")
+        finally:
+            officer.quit()
+    check("a health officer sees the communes with the API's levels, sets a population and announces a raise 48 hours ahead", health)
 finally:
     owner.quit()
     visitor.quit()

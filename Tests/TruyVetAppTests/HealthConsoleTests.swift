@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+import TruyVetCore
+@testable import TruyVetApp
+
+/// The health officer's area page: the inputs behind the answer, the chart, the forms, announcing with the 48 hours
+/// shown before confirming.
+@Suite struct HealthConsoleTests {
+    static let admin = Principal(role: .admin, label: "test")
+
+    @Test func aHealthOfficerSetsAPopulationPreviewsAndAnnouncesARaiseFortyEightHoursAhead() async throws {
+        let clock = TestClock()
+        clock.set(try Instant.parse("2021-11-22T09:00:00+07:00", field: "now"))
+        let test = try await TestApp.make { $0.passwordCost = 4; $0.clock = clock.read }
+        _ = try await test.app.fillDemo(venueCount: 60, peopleCount: 400)
+        _ = try await test.app.createAccount(username: "minh", role: "health", password: "mat khau cua minh", by: Self.admin)
+        _ = try await test.app.createAccount(username: "lan", role: "tracer", password: "mat khau cua lan", by: Self.admin)
+        try await test.run { c in
+            let (signedIn, health) = try await c.staffSignIn("minh", "mat khau cua minh")
+            #expect(signedIn.headers[.location] == "/levels")
+            let page = try await health.call(.get, "/areas/01840?date=2021-11-21")
+            #expect(page.status == 200 && page.text.contains("Phường Đức Xuân") && page.text.contains("<svg") && page.text.contains(#"id="level""#))
+            #expect(page.text.contains("14.000") || page.text.contains("14,000"))
+            // A smaller population (the ward's registered residents): the same five cases make it yellow.
+            let csrf = try await health.csrf(on: "/areas/01840")
+            let saved = try await health.form("/areas/01840/population", ["csrf": csrf, "population": "9000", "day": "2021-11-21"])
+            #expect(saved.status == 200 && saved.text.contains("Population saved"), "\(saved.text)")
+            #expect(saved.text.contains(#"id="f-date-announce" name="date" type="date" value="2021-11-21""#), "the page stays on its day")
+            let bad = try await health.form("/areas/01840/population", ["csrf": csrf, "population": "many"])
+            #expect(bad.status == 400 && bad.text.contains("f-population-err"))
+            let preview = try await health.form("/areas/01840/announce", ["csrf": csrf, "date": "2021-11-21"])
+            #expect(preview.status == 200 && preview.text.contains("Level 2 takes effect on 09:00 24/11/2021"), "\(preview.text)")
+            #expect(try await test.app.store.announcements(codes: ["01840"])["01840"]?.isEmpty ?? true, "a preview announces nothing")
+            let done = try await health.form("/areas/01840/announce", ["csrf": csrf, "date": "2021-11-21", "confirm": "1"])
+            #expect(done.status == 200 && done.text.contains("Announced for 1 areas"), "\(done.text)")
+            let announced = try #require(try await test.app.store.announcements(codes: ["01840"])["01840"]?.last)
+            #expect(announced.level == 2 && announced.effectiveFrom == clock.read().addingTimeInterval(48 * 3600))
+            // Figures and reported counts name their fields; without CSRF nothing changes.
+            #expect(try await health.form("/areas/01840/figures", ["csrf": csrf, "date": "2021-11-21", "adultFirstDose": "120"]).status == 400)
+            #expect(try await health.form("/areas/01840/figures", ["csrf": csrf, "date": "2021-11-21", "adultFirstDose": "85.5", "capacityMet": "true"]).status == 200)
+            #expect(try await health.form("/areas/01840/case-counts", ["csrf": csrf, "date": "2021-11-20", "communityCases": "-1"]).status == 400)
+            #expect(try await health.form("/areas/01840/population", ["population": "1"]).status == 403)
+            // Tracers and the public do not open it.
+            let (_, tracer) = try await c.staffSignIn("lan", "mat khau cua lan")
+            #expect(try await tracer.call(.get, "/areas/01840").status == 403)
+            #expect(try await c.call(.get, "/areas/01840").status == 303)
+            // The levels table links a health officer to each area's page, sorts and filters.
+            let table = try await health.call(.get, "/levels?area=06&date=2021-11-21&sort=rate")
+            #expect(table.text.contains(#"href="/areas/01840?date=2021-11-21""#))
+            let yellow = try await health.call(.get, "/levels?area=06&date=2021-11-21&level=2")
+            #expect(yellow.text.contains("Phường Đức Xuân") && !yellow.text.contains("Phường Sông Cầu"))
+        }
+    }
+}
