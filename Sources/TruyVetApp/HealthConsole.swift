@@ -12,6 +12,43 @@ extension Routes {
         router.post("/areas/:code/figures") { request, context in try await console { try await figuresForm(request, context) } }
         router.post("/areas/:code/case-counts") { request, context in try await console { try await caseCountForm(request, context) } }
         router.post("/areas/:code/announce") { request, context in try await console { try await announceForm(request, context) } }
+        router.get("/areas/:code/adoption") { request, context in try await console { try await adoptionPage(request, context) } }
+    }
+
+    struct AdoptionRowView {
+        let name: String, href: String?
+        let venues: Int, categories: String, active: Int, perDay: String, share: String
+    }
+
+    struct AdoptionView {
+        let session: Views.SessionView
+        let name: String, from: String, to: String
+        let date: Views.Field
+        let total: AdoptionRowView
+        let rows: [AdoptionRowView], hasRows: Bool
+        let csvURL: String, areaHref: String
+    }
+
+    /// The QR adoption report of an area over the 7 days to a date: the area, then each district or commune.
+    func adoptionPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (session, view) = try await signedInStaff(request, context)
+        let code = context.parameter("code") ?? ""
+        var day = Day(app.config.clock())
+        if let raw = queryForm(request)["date"], !raw.isEmpty { day = try Day.parse(raw, field: "date") }
+        let report = try await app.adoption(code: code, day: day, by: session.principal)
+        func row(_ r: TruyVet.AdoptionRow, link: Bool) -> AdoptionRowView {
+            let categories = VenueCategory.allCases.compactMap { c in r.counts.venuesByCategory[c].map { "\(c.vietnamese) \($0)" } }.joined(separator: " · ")
+            return AdoptionRowView(name: r.area.name, href: link && r.area.level != .commune ? "/areas/\(r.area.code)/adoption?date=\(day)" : nil,
+                                   venues: r.venues, categories: categories, active: r.counts.activeVenues,
+                                   perDay: String(format: "%.1f", r.perDay(report.days)),
+                                   share: r.checkoutShare.map { String(format: "%.0f %%", $0 * 100) } ?? "—")
+        }
+        var date = Views.Field(name: "date", label: "Đến ngày", en: "Up to", value: day.description)
+        date.type = "date"
+        return Views.page("adoption", AdoptionView(
+            session: view, name: report.area.name, from: report.from.description, to: report.to.description, date: date,
+            total: row(report.total, link: false), rows: report.rows.map { row($0, link: true) }, hasRows: !report.rows.isEmpty,
+            csvURL: "/v1/areas/\(code)/adoption?date=\(day)&format=csv", areaHref: "/areas/\(code)?date=\(day)"))
     }
 
     struct AnnouncementRow { let day: String; let level: Int; let announced: String; let effective: String; let status: String; let by: String }

@@ -14,6 +14,7 @@ extension Routes {
         v1.post("areas/:code/announcements") { request, context in try await announce(request, context) }
         v1.get("areas/:code/announcements") { request, context in try await timeline(request, context) }
         v1.get("levels") { request, context in try await childLevels(request, context) }
+        v1.get("areas/:code/adoption") { request, context in try await adoption(request, context) }
         v1.get("level-rules") { _, _ in try JSON.response(LevelRulesJSON(app)) }
         v1.get("venues/:id/status") { request, context in try await venueStatus(request, context) }
     }
@@ -94,6 +95,14 @@ extension Routes {
         for v in views { items.append(LevelJSON(v, app: app)) }
         return try JSON.response(LevelListJSON(parent: parent, date: day.description, items: items,
                                                unassessed: problems.map { .init(code: $0.area.code, name: $0.area.name, problem: $0.error.message) }))
+    }
+
+    func adoption(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let principal = try await principal(request, context)
+        let wantsCSV = try CSVDownload.requested(request)
+        let report = try await app.adoption(code: areaCode(context), day: try day(request), by: principal)
+        if wantsCSV { return CSVDownload.response(TruyVet.adoptionCSV(report), filename: "truyvet-adoption-\(report.area.code)-\(report.to).csv") }
+        return try JSON.response(AdoptionJSON(report))
     }
 
     struct AnnounceBody: Decodable { var date: String?; var announcedAt: String?; var includeChildren: Bool? }
@@ -249,5 +258,32 @@ struct VenueStatusJSON: Encodable {
         case nil: assessed = nil
         }
         everyLevel = app.measures.everyLevel
+    }
+}
+
+struct AdoptionJSON: Encodable {
+    struct Row: Encodable {
+        let code: String, name: String
+        let venues: Int
+        let venuesByCategory: [String: Int]
+        let activeVenues: Int, checkins: Int
+        let checkinsPerDay: Double
+        /// Absent without check-ins.
+        let checkoutShare: Double?
+        init(_ r: TruyVet.AdoptionRow, days: Int) {
+            code = r.area.code; name = r.area.name; venues = r.venues
+            venuesByCategory = Dictionary(uniqueKeysWithValues: r.counts.venuesByCategory.map { ($0.key.rawValue, $0.value) })
+            activeVenues = r.counts.activeVenues; checkins = r.counts.checkins
+            checkinsPerDay = (r.perDay(days) * 10).rounded() / 10
+            checkoutShare = r.checkoutShare.map { ($0 * 1000).rounded() / 1000 }
+        }
+    }
+    let code: String, name: String, from: String, to: String, days: Int
+    let total: Row
+    let areas: [Row]
+    init(_ r: TruyVet.AdoptionReport) {
+        code = r.area.code; name = r.area.name; from = r.from.description; to = r.to.description; days = r.days
+        total = Row(r.total, days: r.days)
+        areas = r.rows.map { Row($0, days: r.days) }
     }
 }

@@ -286,3 +286,66 @@ extension TruyVet {
                           })
     }
 }
+
+extension TruyVet {
+    // MARK: QR adoption
+
+    /// One row of the adoption report: an area (a district of a province, a commune of a district) or the total.
+    public struct AdoptionRow: Sendable {
+        public let area: Area
+        public let counts: AdoptionCounts
+        public var venues: Int { counts.venuesByCategory.values.reduce(0, +) }
+        /// Check-ins per day over the span.
+        public func perDay(_ days: Int) -> Double { Double(counts.checkins) / Double(max(days, 1)) }
+        /// The share of check-ins that ended with a check-out, nil without check-ins.
+        public var checkoutShare: Double? { counts.checkins == 0 ? nil : Double(counts.checkedOut) / Double(counts.checkins) }
+    }
+
+    public struct AdoptionReport: Sendable {
+        public let area: Area
+        public let from: Day, to: Day
+        public let total: AdoptionRow
+        public let rows: [AdoptionRow]
+        public var days: Int { to.number - from.number + 1 }
+    }
+
+    /// How far QR check-in has reached in an area, over the 7 days ending on `day`: for the area and each of its
+    /// districts (a province) or communes (a district). Health officers and admins; counts only, nobody's data.
+    public func adoption(code: String, day: Day, by principal: Principal) async throws -> AdoptionReport {
+        try principal.require(.health, .admin)
+        guard let area = try await store.area(code: code) else { throw AppError.notFound("area \(code)") }
+        let from = day.adding(-6)
+        let byCommune = try await store.adoption(area: area.code, from: from.start, to: day.adding(1).start)
+        var rows: [AdoptionRow] = []
+        switch area.level {
+        case .province:
+            for district in try await store.areas(parent: area.code) {
+                let communes = try await store.areas(parent: district.code).map(\.code)
+                rows.append(AdoptionRow(area: district, counts: communes.reduce(AdoptionCounts()) { $0 + (byCommune[$1] ?? AdoptionCounts()) }))
+            }
+        case .district:
+            rows = try await store.areas(parent: area.code).map { AdoptionRow(area: $0, counts: byCommune[$0.code] ?? AdoptionCounts()) }
+        case .commune:
+            rows = []
+        }
+        let total = AdoptionRow(area: area, counts: byCommune.values.reduce(AdoptionCounts(), +))
+        return AdoptionReport(area: area, from: from, to: day, total: total, rows: rows)
+    }
+
+    /// The report as CSV: a row for the area, then one per district or commune.
+    public static func adoptionCSV(_ r: AdoptionReport) -> String {
+        let categories = VenueCategory.allCases
+        var header = ["code", "name", "from", "to", "venues"]
+        header += categories.map { "venues_\($0.rawValue)" }
+        header += ["venues_with_checkins", "checkins", "checkins_per_day", "checked_out_share"]
+        var rows: [[String]] = []
+        for row in [r.total] + r.rows {
+            var cells = [row.area.code, row.area.name, r.from.description, r.to.description, String(row.venues)]
+            cells += categories.map { String(row.counts.venuesByCategory[$0] ?? 0) }
+            let share = row.checkoutShare.map { String(format: "%.3f", $0) } ?? ""
+            cells += [String(row.counts.activeVenues), String(row.counts.checkins), String(format: "%.1f", row.perDay(r.days)), share]
+            rows.append(cells)
+        }
+        return CSV.render(header: header, rows: rows)
+    }
+}

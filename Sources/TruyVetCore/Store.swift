@@ -156,6 +156,9 @@ public protocol Store: Sendable {
 
     // Epidemic levels
     func allAreas() async throws -> [Area]
+    /// QR adoption by commune, for the communes inside `area` (a province, district or commune code): venues by
+    /// category now, and the check-ins from `from` until `to`.
+    func adoption(area: String, from: Date, to: Date) async throws -> [String: AdoptionCounts]
     func setPopulation(code: String, population: Int) async throws
     /// Community cases (traced + reported) by area and week back from `weeksEnding`: `[0]` in (d − 7, d], `[1]` in
     /// (d − 14, d − 7], … `weeks` of them; of the listed areas only, when `codes` is given.

@@ -169,3 +169,23 @@ public struct VenueRegistration: Sendable, Codable {
                      contactPhone: phone, capacity: capacity, openingHours: hours)
     }
 }
+
+/// How far QR check-in has reached in one commune over a span of days: venues registered by category, venues with a
+/// check-in, check-ins and how many of them ended with a check-out.
+public struct AdoptionCounts: Sendable, Equatable {
+    public var venuesByCategory: [VenueCategory: Int] = [:]
+    /// Venues with at least one check-in in the span.
+    public var activeVenues = 0
+    public var checkins = 0
+    public var checkedOut = 0
+    public init() {}
+
+    public static func + (a: AdoptionCounts, b: AdoptionCounts) -> AdoptionCounts {
+        var out = a
+        out.venuesByCategory.merge(b.venuesByCategory, uniquingKeysWith: +)
+        out.activeVenues += b.activeVenues
+        out.checkins += b.checkins
+        out.checkedOut += b.checkedOut
+        return out
+    }
+}

@@ -197,11 +197,7 @@ extension SQLiteStore {
             arguments += [venueID]
         }
         if let area {
-            let column = switch area.count {
-            case 2: "province_code"
-            case 3: "district_code"
-            default: "area_code"
-            }
+            let column = Self.venueAreaColumn(area)
             filter += " AND venue_id IN (SELECT id FROM venues WHERE \(column) = ?)"
             arguments += [area]
         }

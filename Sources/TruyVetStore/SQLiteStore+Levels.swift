@@ -8,6 +8,41 @@ extension SQLiteStore {
         try await writer.read { try Row.fetchAll($0, sql: "SELECT * FROM areas").map(Self.area) }
     }
 
+    /// The venues column that holds an area code of this length (province 2 digits, district 3, commune 5).
+    static func venueAreaColumn(_ code: String) -> String {
+        switch code.count {
+        case 2: "province_code"
+        case 3: "district_code"
+        default: "area_code"
+        }
+    }
+
+    public func adoption(area: String, from: Date, to: Date) async throws -> [String: AdoptionCounts] {
+        let column = Self.venueAreaColumn(area)
+        return try await writer.read { db in
+            var out: [String: AdoptionCounts] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT area_code, category, COUNT(*) AS n FROM venues WHERE \(column) = ? GROUP BY area_code, category",
+                                        arguments: [area]) {
+                guard let category = VenueCategory(rawValue: row["category"]) else { continue }
+                out[row["area_code"], default: AdoptionCounts()].venuesByCategory[category] = row["n"]
+            }
+            // Each venue's check-ins in the span through its (venue_id, checkin_at) index.
+            for row in try Row.fetchAll(db, sql: """
+                SELECT ve.area_code AS area_code, COUNT(vi.id) AS checkins, COALESCE(SUM(vi.checkout_at IS NOT NULL), 0) AS out,
+                       COUNT(DISTINCT vi.venue_id) AS active
+                FROM venues ve JOIN visits vi ON vi.venue_id = ve.id AND vi.checkin_at >= ? AND vi.checkin_at < ?
+                WHERE ve.\(column) = ? GROUP BY ve.area_code
+                """, arguments: [VisitSQL.seconds(from), VisitSQL.seconds(to), area]) {
+                var counts = out[row["area_code"], default: AdoptionCounts()]
+                counts.checkins = row["checkins"]
+                counts.checkedOut = row["out"]
+                counts.activeVenues = row["active"]
+                out[row["area_code"]] = counts
+            }
+            return out
+        }
+    }
+
     public func setPopulation(code: String, population: Int) async throws {
         try await writer.write { try $0.execute(sql: "UPDATE areas SET population = ? WHERE code = ?", arguments: [population, code]) }
     }

@@ -52,3 +52,37 @@ import TruyVetCore
         }
     }
 }
+
+@Suite struct AdoptionTests {
+    @Test func theAdoptionReportCountsVenuesByKindCheckInsAndCheckOutsForTheAreaAndEachPart() async throws {
+        let test = try await TestApp.make { $0.passwordCost = 4 }
+        _ = try await test.app.createAccount(username: "minh", role: "health", password: "mat khau cua minh", by: HealthConsoleTests.admin)
+        try await test.run { c in
+            let pho = try await c.register(name: "Quán Phở", area: "01843", category: "restaurant")
+            _ = try await c.register(name: "Chợ Sáng", area: "01840", category: "retail")
+            // Two check-ins at the restaurant today, one of them checked out.
+            let first = try await c.checkin(pho, name: "An", phone: "0912000001").json(CheckinReply.self)
+            _ = try await c.checkin(pho, name: "Bình", phone: "0912000002")
+            _ = try await c.call(.post, "/v1/visits/\(first.visitId)/checkout", json: #"{"checkoutSecret": "\#(first.checkoutSecret)"}"#)
+            let health = try await c.token("health")
+            struct Row: Decodable { let code: String; let venues: Int; let venuesByCategory: [String: Int]; let activeVenues: Int; let checkins: Int; let checkoutShare: Double? }
+            struct Report: Decodable { let total: Row; let areas: [Row]; let days: Int }
+            let today = Instant.day(Date())
+            let district = try await c.call(.get, "/v1/areas/058/adoption?date=\(today)", token: health).json(Report.self)
+            #expect(district.days == 7 && district.total.venues == 2 && district.total.checkins == 2 && district.total.checkoutShare == 0.5)
+            let kien = try #require(district.areas.first { $0.code == "01843" })
+            #expect(kien.venuesByCategory == ["restaurant": 1] && kien.activeVenues == 1 && kien.checkins == 2)
+            let xuan = try #require(district.areas.first { $0.code == "01840" })
+            #expect(xuan.venues == 1 && xuan.activeVenues == 0 && xuan.checkoutShare == nil)
+            let province = try await c.call(.get, "/v1/areas/06/adoption?date=\(today)", token: health).json(Report.self)
+            #expect(province.areas.count == 8 && province.areas.first { $0.code == "058" }?.checkins == 2)
+            let csv = try await c.call(.get, "/v1/areas/058/adoption?date=\(today)&format=csv", token: health)
+            #expect(csv.status == 200 && csv.text.split(separator: "\r\n").count == 1 + 1 + district.areas.count)
+            #expect(try await c.call(.get, "/v1/areas/058/adoption", token: pho.managementToken).status == 403)
+            #expect(try await c.call(.get, "/v1/areas/99999/adoption", token: health).status == 404)
+            let (_, officer) = try await c.staffSignIn("minh", "mat khau cua minh")
+            let page = try await officer.call(.get, "/areas/058/adoption?date=\(today)")
+            #expect(page.status == 200 && page.text.contains("Phường Phùng Chí Kiên") && page.text.contains("50 %"))
+        }
+    }
+}
