@@ -543,30 +543,28 @@ extension Routes {
         let venueName: String, venueId: Int64
         let report: Report?
         let problem: String?
-        struct Report {
-            let accepted: Int, duplicates: Int
-            let rejected: [Row], repaired: [Row]
-            let hasRejected: Bool, hasRepaired: Bool
-        }
+        typealias Report = ImportReportView
+    }
+
+    /// An import's per-row report as the `import-report` template shows it (visits and area figures alike).
+    struct ImportReportView {
         struct Row { let line: Int; let field: String; let text: String }
-    }
+        let accepted: Int, duplicates: Int?
+        let rejected: [Row], repaired: [Row]
+        let hasRejected: Bool, hasRepaired: Bool
 
-    func importPage(_ request: Request, _ context: AppRequestContext, report: TruyVet.VisitImportReport? = nil, error: AppError? = nil) async throws -> Response {
-        let (_, venue, sessionView) = try await signedIn(request, context)
-        let shown = report.map { r in
-            ImportView.Report(
-                accepted: r.accepted, duplicates: r.duplicates,
-                rejected: r.rejected.map { .init(line: $0.line, field: $0.field ?? "", text: $0.reason) },
-                repaired: r.repaired.map { .init(line: $0.line, field: $0.field, text: "\($0.from) → \($0.to)") },
-                hasRejected: !r.rejected.isEmpty, hasRepaired: !r.repaired.isEmpty)
+        init(accepted: Int, duplicates: Int?, rejected: [ImportReport.Rejection], repaired: [CSV.Repair]) {
+            self.accepted = accepted
+            self.duplicates = duplicates
+            self.rejected = rejected.map { Row(line: $0.line, field: $0.field ?? "", text: $0.reason) }
+            self.repaired = repaired.map { Row(line: $0.line, field: $0.field, text: "\($0.from) → \($0.to)") }
+            hasRejected = !rejected.isEmpty
+            hasRepaired = !repaired.isEmpty
         }
-        return Views.page("import", ImportView(session: sessionView, venueName: venue.name, venueId: venue.id, report: shown,
-                                               problem: error?.bilingual), status: error?.httpStatus ?? .ok)
     }
 
-    /// A paper log or passenger list uploaded as a file (multipart/form-data, field `body`, with `csrf`): the same
-    /// import as `POST /v1/visits/import`, its per-row report shown as a table.
-    func importForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+    /// A file uploaded by a console form (multipart/form-data: the file as `body`, and `csrf`), as UTF-8 text.
+    func uploadedCSV(_ request: Request, _ context: AppRequestContext) async throws -> (csrf: String, text: Result<String, AppError>) {
         guard let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data"),
               let boundary = type.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) })
                 .first(where: { $0.lowercased().hasPrefix("boundary=") }).map({ String($0.dropFirst("boundary=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }) else {
@@ -578,13 +576,27 @@ extension Routes {
         do { upload = try FormDataDecoder().decode(Upload.self, from: buffer, boundary: boundary) } catch {
             throw AppError.invalid("body", "the upload could not be read; choose the file again")
         }
-        let (session, _, _) = try await signedIn(request, context, form: ["csrf": upload.csrf ?? ""])
+        guard let file = upload.body, !file.isEmpty else { return (upload.csrf ?? "", .failure(AppError.missing("body"))) }
+        guard let text = String(validating: file, as: UTF8.self) else {
+            return (upload.csrf ?? "", .failure(AppError.invalid("body", "the file must be CSV text in UTF-8 (in Excel: Save As, CSV UTF-8)")))
+        }
+        return (upload.csrf ?? "", .success(text))
+    }
+
+    func importPage(_ request: Request, _ context: AppRequestContext, report: TruyVet.VisitImportReport? = nil, error: AppError? = nil) async throws -> Response {
+        let (_, venue, sessionView) = try await signedIn(request, context)
+        let shown = report.map { ImportReportView(accepted: $0.accepted, duplicates: $0.duplicates, rejected: $0.rejected, repaired: $0.repaired) }
+        return Views.page("import", ImportView(session: sessionView, venueName: venue.name, venueId: venue.id, report: shown,
+                                               problem: error?.bilingual), status: error?.httpStatus ?? .ok)
+    }
+
+    /// A paper log or passenger list uploaded as a file (multipart/form-data, field `body`, with `csrf`): the same
+    /// import as `POST /v1/visits/import`, its per-row report shown as a table.
+    func importForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let upload = try await uploadedCSV(request, context)
+        let (session, _, _) = try await signedIn(request, context, form: ["csrf": upload.csrf])
         do {
-            guard let file = upload.body, !file.isEmpty else { throw AppError.missing("body") }
-            guard let text = String(validating: file, as: UTF8.self) else {
-                throw AppError.invalid("body", "the file must be CSV text in UTF-8 (in Excel: Save As, CSV UTF-8)")
-            }
-            let report = try await app.importVisits(csv: text, principal: session.principal, now: app.config.clock())
+            let report = try await app.importVisits(csv: try upload.text.get(), principal: session.principal, now: app.config.clock())
             return try await importPage(request, context, report: report)
         } catch let error as AppError where error.kind == .badRequest {
             return try await importPage(request, context, error: error)

@@ -13,6 +13,37 @@ extension Routes {
         router.post("/areas/:code/case-counts") { request, context in try await console { try await caseCountForm(request, context) } }
         router.post("/areas/:code/announce") { request, context in try await console { try await announceForm(request, context) } }
         router.get("/areas/:code/adoption") { request, context in try await console { try await adoptionPage(request, context) } }
+        router.get("/figures/import") { request, context in try await console { try await figuresImportPage(request, context) } }
+        router.post("/figures/import") { request, context in try await console { try await figuresImportForm(request, context) } }
+    }
+
+    struct FiguresImportView {
+        let session: Views.SessionView
+        let columns: String
+        let report: ImportReportView?
+        let problem: String?
+    }
+
+    /// Many areas' figures at once (population, coverage, capacity, reported cases) from a spreadsheet, with the
+    /// per-row report: the same import as `POST /v1/areas/figures/import`.
+    func figuresImportPage(_ request: Request, _ context: AppRequestContext, report: ImportReport? = nil, error: AppError? = nil) async throws -> Response {
+        let (session, view) = try await signedInStaff(request, context)
+        try session.principal.require(.health, .admin)
+        return Views.page("figures-import", FiguresImportView(
+            session: view, columns: TruyVet.figureColumns.joined(separator: ","),
+            report: report.map { ImportReportView(accepted: $0.accepted, duplicates: nil, rejected: $0.rejected, repaired: $0.repaired) },
+            problem: error?.bilingual), status: error?.httpStatus ?? .ok)
+    }
+
+    func figuresImportForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let upload = try await uploadedCSV(request, context)
+        let (session, _) = try await signedInStaff(request, context, form: ["csrf": upload.csrf])
+        do {
+            let report = try await app.importFigures(csv: try upload.text.get(), by: session.principal, now: app.config.clock())
+            return try await figuresImportPage(request, context, report: report)
+        } catch let error as AppError where error.kind == .badRequest {
+            return try await figuresImportPage(request, context, error: error)
+        }
     }
 
     struct AdoptionRowView {

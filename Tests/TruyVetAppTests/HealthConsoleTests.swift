@@ -86,3 +86,35 @@ import TruyVetCore
         }
     }
 }
+
+@Suite struct FiguresUploadTests {
+    @Test func aHealthOfficerUploadsFiguresAndSeesThePerRowReport() async throws {
+        let test = try await TestApp.make { $0.passwordCost = 4 }
+        _ = try await test.app.createAccount(username: "minh", role: "health", password: "mat khau cua minh", by: HealthConsoleTests.admin)
+        try await test.run { c in
+            let (_, officer) = try await c.staffSignIn("minh", "mat khau cua minh")
+            let csrf = try await officer.csrf(on: "/figures/import")
+            let csv = """
+                code,date,population,adult_first_dose,older_fully_vaccinated,capacity_met,community_cases
+                1840,2021-11-21,14000,,,,
+                01843,2021-11-21,many,,,,
+
+                """
+            func upload(_ parts: [(name: String, filename: String?, value: String)]) async throws -> TestApp.Reply {
+                try await officer.client.execute(uri: "/figures/import", method: .post,
+                                                 headers: [.contentType: "multipart/form-data; boundary=XyZ", .cookie: officer.cookie ?? ""],
+                                                 body: .init(bytes: PaperLogUploadTests.multipart(parts, boundary: "XyZ"))) { r in
+                    TestApp.Reply(status: Int(r.status.code), headers: r.headers, body: Array(r.body.readableBytesView))
+                }
+            }
+            #expect(try await upload([(name: "body", filename: "f.csv", value: csv)]).status == 403)
+            let done = try await upload([(name: "csrf", filename: nil, value: csrf), (name: "body", filename: "f.csv", value: csv)])
+            #expect(done.status == 200 && done.text.contains(#"<strong id="import-accepted">1</strong>"#), "\(done.text)")
+            #expect(done.text.contains(#"id="import-rejected""#) && done.text.contains("1840 → 01840"))
+            #expect(try await test.app.store.area(code: "01840")?.population == 14000)
+            let venue = try await c.register()
+            let asVenue = try await c.signIn(venue.managementToken)
+            #expect(try await asVenue.call(.get, "/figures/import").status == 403)
+        }
+    }
+}
