@@ -15,6 +15,7 @@ extension Routes {
         router.post("/cases/:id/publish") { request, context in try await console { try await publishForm(request, context) } }
         router.get("/cases/:id/contacts") { request, context in try await console { try await contactsPage(request, context) } }
         router.post("/cases/:id/follow-ups") { request, context in try await console { try await followUpForm(request, context) } }
+        router.get("/admin/keys") { request, context in try await console { try await keysPage(request, context) } }
         router.get("/flags") { request, context in try await console { try await flagsPage(request, context) } }
         router.get("/levels") { request, context in try await console { try await levelsPage(request, context) } }
         registerHealthConsole(on: router)
@@ -592,5 +593,20 @@ extension Routes {
         field.type = "date"
         return Views.page("flags", FlagsView(session: view, since: field, rows: rows, hasRows: !rows.isEmpty, problem: nil),
                           status: problem?.httpStatus ?? .ok)
+    }
+}
+
+extension Routes {
+    // MARK: Signing keys (admins)
+
+    struct KeyRow { let id: Int; let current: Bool }
+    struct KeysView { let session: Views.SessionView; let keys: [KeyRow] }
+
+    /// The keys that sign and verify posters and screen codes, by id (never the secrets): which one signs new posters.
+    func keysPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (session, view) = try await signedInStaff(request, context)
+        try session.principal.require(.admin)
+        let ring = app.keyring
+        return Views.page("keys", KeysView(session: view, keys: ring.keys.keys.sorted().map { KeyRow(id: Int($0), current: $0 == ring.currentID) }))
     }
 }

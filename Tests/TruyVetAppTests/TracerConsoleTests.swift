@@ -150,6 +150,9 @@ extension TestApp.Client {
             #expect(try await c.call(.get, "/exposure-sites?areaCode=zz").status == 400)
             // The admin's audit page lists what happened, with the reasons.
             let (_, admin) = try await c.staffSignIn("boss", "mat khau cua boss")
+            let keys = try await admin.call(.get, "/admin/keys")
+            #expect(keys.status == 200 && keys.text.contains(#"id="keys""#) && keys.text.contains("signs new posters"))
+            #expect(try await tracer.call(.get, "/admin/keys").status == 403)
             let audit = try await admin.call(.get, "/admin/audit?caseId=\(kase.id)")
             #expect(audit.status == 200 && audit.text.contains("case.classify") && audit.text.contains("sống trong khu phong toả")
                     && audit.text.contains("exposures.publish"))
