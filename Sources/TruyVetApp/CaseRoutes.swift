@@ -65,14 +65,43 @@ extension Routes {
         return try JSON.response(try await caseJSON(try await app.caseRecord(try caseID(context)), principal: principal))
     }
 
-    struct ClassifyRequest: Decodable { var classification: String?; var reason: String? }
+    /// `PATCH /v1/cases/{id}`: corrected facts (`areaCode`, `sampleDate`, `onsetDate`, `confirmedAt`, `isolatedAt`,
+    /// `detectedIn`), a classification (null: derived again), or both; `reason` goes to the audit log.
+    struct CasePatch: Decodable {
+        var edit = TruyVet.CaseInput()
+        var editsFacts = false
+        var classification: String?
+        var classificationGiven = false
+        var reason: String?
+
+        enum Key: String, CodingKey { case areaCode, sampleDate, onsetDate, confirmedAt, isolatedAt, detectedIn, classification, reason }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: Key.self)
+            edit.areaCode = try c.decodeIfPresent(String.self, forKey: .areaCode)
+            edit.sampleDate = try c.decodeIfPresent(String.self, forKey: .sampleDate)
+            edit.onsetDate = try c.decodeIfPresent(String.self, forKey: .onsetDate)
+            edit.confirmedAt = try c.decodeIfPresent(String.self, forKey: .confirmedAt)
+            edit.isolatedAt = try c.decodeIfPresent(String.self, forKey: .isolatedAt)
+            edit.detectedIn = try c.decodeIfPresent(String.self, forKey: .detectedIn)
+            editsFacts = [.areaCode, .sampleDate, .onsetDate, .confirmedAt, .isolatedAt, .detectedIn].contains { c.contains($0) }
+            classificationGiven = c.contains(.classification)
+            classification = try c.decodeIfPresent(String.self, forKey: .classification)
+            reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        }
+    }
 
     func classifyCase(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let principal = try await principal(request, context)
-        try principal.require(.tracer, .health)
-        let body = try await JSON.decode(ClassifyRequest.self, from: request, context: context)
+        let body = try await JSON.decode(CasePatch.self, from: request, context: context)
+        let id = try caseID(context)
         let value = try CaseRules.parse(body.classification, field: "classification")
-        let record = try await app.classify(caseID: try caseID(context), as: value, by: principal, reason: body.reason)
+        // Facts first (the derived classification follows them), then a classification given; an empty body derives it again.
+        var record = body.editsFacts ? try await app.editCase(caseID: id, body.edit, reason: body.reason, by: principal) : nil
+        if body.classificationGiven || !body.editsFacts {
+            record = try await app.classify(caseID: id, as: value, by: principal, reason: body.reason)
+        }
+        guard let record else { throw AppError.notFound("case \(id)") }
         return try JSON.response(try await caseJSON(record, principal: principal))
     }
 

@@ -35,6 +35,20 @@ extension TruyVet {
         public var isolatedAt: String?
         public var detectedIn: String?
         public var classification: String?
+        public init(phone: String? = nil, idNumber: String? = nil, name: String? = nil, areaCode: String? = nil, sampleDate: String? = nil,
+                    onsetDate: String? = nil, confirmedAt: String? = nil, isolatedAt: String? = nil, detectedIn: String? = nil,
+                    classification: String? = nil) {
+            self.phone = phone
+            self.idNumber = idNumber
+            self.name = name
+            self.areaCode = areaCode
+            self.sampleDate = sampleDate
+            self.onsetDate = onsetDate
+            self.confirmedAt = confirmedAt
+            self.isolatedAt = isolatedAt
+            self.detectedIn = detectedIn
+            self.classification = classification
+        }
     }
 
     /// Registers a confirmed case: finds (or records) the person, derives the infectious window and the classification.
@@ -46,22 +60,10 @@ extension TruyVet {
         let phone = try input.phone.map { raw throws(AppError) in try Phone.normalize(raw, field: "phone") }
         let idNumber = try PersonInput.idNumber(input.idNumber)
         let name = try input.name.map { raw throws(AppError) in try PersonInput.name(raw) }
-        guard let areaCode = input.areaCode else { throw AppError.missing("areaCode") }
-        guard let commune = try await areaPath(areaCode).first, commune.level == .commune else {
-            throw AppError.invalid("areaCode", "areaCode \(areaCode) is not a known commune (the case's commune of residence)")
-        }
-        guard let sampleDate = input.sampleDate else { throw AppError.missing("sampleDate") }
-        let sampleDay = try CaseRules.localMidnight(sampleDate, field: "sampleDate")
-        if let onset = input.onsetDate { _ = try CaseRules.localMidnight(onset, field: "onsetDate") }
-        guard let confirmedRaw = input.confirmedAt else { throw AppError.missing("confirmedAt") }
-        let confirmedAt = try Instant.parse(confirmedRaw, field: "confirmedAt")
-        guard confirmedAt <= now.addingTimeInterval(Self.clockSkew) else { throw AppError.invalid("confirmedAt", "confirmedAt is in the future") }
-        guard sampleDay <= confirmedAt else { throw AppError.invalid("sampleDate", "sampleDate is after confirmedAt") }
-        let isolatedAt = try input.isolatedAt.map { raw throws(AppError) in try Instant.parse(raw, field: "isolatedAt") }
-        let detectedIn = try CaseRules.parse(input.detectedIn, field: "detectedIn")
+        let facts = try await caseFacts(input, now: now)
         let override = try CaseRules.parse(input.classification, field: "classification")
-        let window = try CaseRules.infectiousWindow(sampleDate: sampleDate, onsetDate: input.onsetDate, confirmedAt: confirmedAt,
-                                                    isolatedAt: isolatedAt, settings: config.caseRules)
+        let (commune, sampleDate, confirmedAt, isolatedAt, detectedIn, window) =
+            (facts.commune, facts.sampleDate, facts.confirmedAt, facts.isolatedAt, facts.detectedIn, facts.window)
 
         var personID: Int64?
         if let phone { personID = try await store.personID(phoneHash: cipher.lookupHash("phone", phone)) }
@@ -100,6 +102,74 @@ extension TruyVet {
         try await audit(principal, action: "case.create", caseID: record.id, reason: "registered a confirmed case", now: now,
                         detail: "classification=\(classification.rawValue)")
         return record
+    }
+
+    /// A case's facts, checked: where it lives, the dates, and the infectious window they give.
+    struct CaseFacts {
+        let commune: Area
+        let sampleDate: String, onsetDate: String?
+        let confirmedAt: Date, isolatedAt: Date?
+        let detectedIn: CaseRules.Classification?
+        let window: (from: Date, to: Date)
+    }
+
+    /// The one check of a case's facts, for registering a case and for editing one.
+    func caseFacts(_ input: CaseInput, now: Date) async throws -> CaseFacts {
+        guard let areaCode = input.areaCode else { throw AppError.missing("areaCode") }
+        guard let commune = try await areaPath(areaCode).first, commune.level == .commune else {
+            throw AppError.invalid("areaCode", "areaCode \(areaCode) is not a known commune (the case's commune of residence)")
+        }
+        guard let sampleDate = input.sampleDate else { throw AppError.missing("sampleDate") }
+        let sampleDay = try CaseRules.localMidnight(sampleDate, field: "sampleDate")
+        if let onset = input.onsetDate { _ = try CaseRules.localMidnight(onset, field: "onsetDate") }
+        guard let confirmedRaw = input.confirmedAt else { throw AppError.missing("confirmedAt") }
+        let confirmedAt = try Instant.parse(confirmedRaw, field: "confirmedAt")
+        guard confirmedAt <= now.addingTimeInterval(Self.clockSkew) else { throw AppError.invalid("confirmedAt", "confirmedAt is in the future") }
+        guard sampleDay <= confirmedAt else { throw AppError.invalid("sampleDate", "sampleDate is after confirmedAt") }
+        let isolatedAt = try input.isolatedAt.map { raw throws(AppError) in try Instant.parse(raw, field: "isolatedAt") }
+        let detectedIn = try CaseRules.parse(input.detectedIn, field: "detectedIn")
+        let window = try CaseRules.infectiousWindow(sampleDate: sampleDate, onsetDate: input.onsetDate, confirmedAt: confirmedAt,
+                                                    isolatedAt: isolatedAt, settings: config.caseRules)
+        return CaseFacts(commune: commune, sampleDate: sampleDate, onsetDate: input.onsetDate, confirmedAt: confirmedAt,
+                         isolatedAt: isolatedAt, detectedIn: detectedIn, window: window)
+    }
+
+    /// Corrects a case's facts (who it is stays): a field given replaces the stored one, an empty `onsetDate`,
+    /// `isolatedAt` or `detectedIn` clears it. The window is derived again, and so is the classification unless a
+    /// tracer set it. Tracers and health officers; audited with the reason.
+    public func editCase(caseID: Int64, _ edit: CaseInput, reason: String?, by principal: Principal, now: Date = Date()) async throws -> CaseRecord {
+        try principal.require(.tracer, .health)
+        let why = try Text.clean(reason, field: "reason", max: 500, required: false) ?? "corrected the case's facts"
+        let record = try await caseRecord(caseID)
+        func merged(_ given: String?, _ stored: String?) -> String? { given.map { $0.isEmpty ? nil : $0 } ?? stored }
+        let input = CaseInput(areaCode: edit.areaCode ?? record.areaCode, sampleDate: edit.sampleDate ?? record.sampleDate,
+                              onsetDate: merged(edit.onsetDate, record.onsetDate),
+                              confirmedAt: edit.confirmedAt ?? Instant.format(record.confirmedAt),
+                              isolatedAt: merged(edit.isolatedAt, record.isolatedAt.map(Instant.format)),
+                              detectedIn: merged(edit.detectedIn, record.detectedIn?.rawValue))
+        let facts = try await caseFacts(input, now: now)
+        if let other = try await store.cases(personID: record.personID).first(where: { $0.id != caseID && $0.sampleDate == facts.sampleDate }) {
+            throw AppError(.conflict, code: "duplicate_case", message: "this person is already case \(other.id) with sample date \(facts.sampleDate)",
+                           field: "sampleDate")
+        }
+        var updated = record
+        updated.areaCode = facts.commune.code
+        updated.sampleDate = facts.sampleDate
+        updated.onsetDate = facts.onsetDate
+        updated.confirmedAt = facts.confirmedAt
+        updated.isolatedAt = facts.isolatedAt
+        updated.detectedIn = facts.detectedIn
+        updated.windowFrom = facts.window.from
+        updated.windowTo = facts.window.to
+        if !record.classificationOverridden {
+            let q = try await store.quarantines(personIDs: [record.personID])[record.personID]
+            updated.classification = CaseRules.classify(override: nil, quarantinedSince: q?.since, quarantineEnds: q?.until,
+                                                        detectedIn: facts.detectedIn, confirmedAt: facts.confirmedAt)
+        }
+        try await store.updateCase(updated)
+        try await audit(principal, action: "case.edit", caseID: caseID, reason: why, now: now,
+                        detail: "window=\(Instant.format(updated.windowFrom))/\(Instant.format(updated.windowTo)) classification=\(updated.classification.rawValue)")
+        return updated
     }
 
     public func caseRecord(_ id: Int64) async throws -> CaseRecord {

@@ -11,6 +11,7 @@ extension Routes {
         router.get("/cases/new") { request, context in try await console { try await newCasePage(request, context) } }
         router.post("/cases") { request, context in try await console { try await newCaseForm(request, context) } }
         router.get("/cases/:id") { request, context in try await console { try await casePage(request, context) } }
+        router.post("/cases/:id/edit") { request, context in try await console { try await editCaseForm(request, context) } }
         router.post("/cases/:id/classification") { request, context in try await console { try await classifyForm(request, context) } }
         router.post("/cases/:id/publish") { request, context in try await console { try await publishForm(request, context) } }
         router.get("/cases/:id/contacts") { request, context in try await console { try await contactsPage(request, context) } }
@@ -208,6 +209,7 @@ extension Routes {
         let sites: [SiteRow], hasSites: Bool
         let published: [PublishedRow], hasPublished: Bool
         let contacts: ContactsForm
+        let edit: [Views.Field], editDetected: [Choice], editReason: Views.Field
         let notice: String?, problem: String?
     }
 
@@ -272,6 +274,26 @@ extension Routes {
         reason.autocomplete = "off"
         reason.idSuffix = "classification"
         let created = request.uri.queryParameters.get("created") != nil
+        // The edit form: the stored facts, or what was typed when they were refused.
+        let editing = values["form"] == "edit"
+        func fact(_ name: String, _ label: String, _ en: String, _ stored: String, type: String) -> Views.Field {
+            var f = Views.Field(name: name, label: label, en: en, value: editing ? values[name] ?? "" : stored,
+                                error: editing ? Views.beside(error, name) : nil)
+            f.type = type
+            return f
+        }
+        let edit = [
+            fact("sampleDate", "Ngày lấy mẫu", "Sample date", record.sampleDate, type: "date"),
+            fact("onsetDate", "Ngày khởi phát (để trống: không có)", "Onset (empty: none)", record.onsetDate ?? "", type: "date"),
+            fact("confirmedAt", "Thời điểm dương tính", "Confirmed at", Instant.localInput(record.confirmedAt), type: "datetime-local"),
+            fact("isolatedAt", "Thời điểm cách ly (để trống: chưa)", "Isolated at (empty: not yet)", record.isolatedAt.map(Instant.localInput) ?? "",
+                 type: "datetime-local"),
+        ]
+        let detected = editing ? values["detectedIn"] ?? "" : record.detectedIn?.rawValue ?? ""
+        var editReason = Views.Field(name: "reason", label: "Lý do sửa", en: "Why", value: editing ? values["reason"] ?? "" : "",
+                                     error: editing ? Views.beside(error, "reason") : nil, maxlength: "500")
+        editReason.idSuffix = "edit"
+        editReason.autocomplete = "off"
         return Views.page("case", CaseView(
             session: view, id: id, person: opened?.name, phone: opened?.phone, idNumber: opened?.idNumber, otherNames: otherNames,
             area: try await placeName(record.areaCode), sampleDate: record.sampleDate, onsetDate: record.onsetDate,
@@ -285,8 +307,30 @@ extension Routes {
             reason: reason, tracer: tracer, noVisits: !(try await app.hasVisits(in: record)),
             sites: siteRows, hasSites: !siteRows.isEmpty, published: published, hasPublished: !published.isEmpty,
             contacts: contactsForm(caseID: id, [:], error: nil),
+            edit: edit,
+            editDetected: [Choice(value: "", label: "Cộng đồng / in the community", selected: detected.isEmpty)]
+                + [CaseRules.Classification.quarantine, .lockdown].map { Choice(value: $0.rawValue, label: Self.classificationLabel($0), selected: $0.rawValue == detected) },
+            editReason: editReason,
             notice: notice ?? (created ? "Đã lưu ca bệnh. / The case is saved." : nil),
             problem: error?.bilingual), status: error?.httpStatus ?? .ok)
+    }
+
+    /// Corrected facts of a case: the same operation as `PATCH /v1/cases/{id}`.
+    func editCaseForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        var fields = try await form(request)
+        let (session, _) = try await signedInStaff(request, context, form: fields)
+        let id = try caseID(context)
+        let edit = TruyVet.CaseInput(sampleDate: fields["sampleDate"] ?? "", onsetDate: fields["onsetDate"] ?? "",
+                                     confirmedAt: (fields["confirmedAt"] ?? "").isEmpty ? "" : Instant.fromLocalInput(fields["confirmedAt"]!),
+                                     isolatedAt: (fields["isolatedAt"] ?? "").isEmpty ? "" : Instant.fromLocalInput(fields["isolatedAt"]!),
+                                     detectedIn: fields["detectedIn"] ?? "")
+        do {
+            _ = try await app.editCase(caseID: id, edit, reason: fields["reason"], by: session.principal, now: app.config.clock())
+            return try await casePage(request, context, notice: "Đã sửa ca bệnh; thời gian lây nhiễm được tính lại. / The case is corrected; its window is derived again.")
+        } catch let error as AppError where error.kind == .badRequest || error.kind == .conflict {
+            fields["form"] = "edit"
+            return try await casePage(request, context, values: fields, error: error)
+        }
     }
 
     func classifyForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {

@@ -139,6 +139,8 @@ public protocol Store: Sendable {
     /// The follow-ups recorded for a case, by person.
     func followUps(caseID: Int64) async throws -> [Int64: FollowUp]
     func setClassification(caseID: Int64, _ classification: CaseRules.Classification, overridden: Bool) async throws -> CaseRecord?
+    /// Replaces a case's facts, window and classification (its person, creation and id stay).
+    func updateCase(_ record: CaseRecord) async throws
     /// Replaces the person's quarantine record.
     func setQuarantine(_ quarantine: Quarantine) async throws
     func quarantines(personIDs: [Int64]) async throws -> [Int64: Quarantine]

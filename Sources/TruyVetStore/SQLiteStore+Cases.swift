@@ -121,6 +121,17 @@ extension SQLiteStore {
         }
     }
 
+    public func updateCase(_ c: CaseRecord) async throws {
+        try await writer.write { db in
+            try db.execute(sql: """
+                UPDATE cases SET area_code = ?, sample_date = ?, onset_date = ?, confirmed_at = ?, confirmed_day = ?, isolated_at = ?,
+                    detected_in = ?, window_from = ?, window_to = ?, classification = ? WHERE id = ?
+                """, arguments: [c.areaCode, c.sampleDate, c.onsetDate, VisitSQL.seconds(c.confirmedAt), c.confirmedDay,
+                                 c.isolatedAt.map(VisitSQL.seconds), c.detectedIn?.rawValue, VisitSQL.seconds(c.windowFrom),
+                                 VisitSQL.seconds(c.windowTo), c.classification.rawValue, c.id])
+        }
+    }
+
     public func setClassification(caseID: Int64, _ classification: CaseRules.Classification, overridden: Bool) async throws -> CaseRecord? {
         try await writer.write { db in
             try db.execute(sql: "UPDATE cases SET classification = ?, classification_overridden = ? WHERE id = ?",

@@ -178,3 +178,39 @@ extension TestApp.Client {
         }
     }
 }
+
+@Suite struct CaseEditTests {
+    @Test func correctedFactsDeriveTheWindowAgainKeepAnOverrideAndAreAudited() async throws {
+        let test = try await TracerConsoleTests.make()
+        try await test.run { c in
+            let (o, tracer, _) = try await TracerConsoleTests.setUp(test, c)
+            let kase = try await c.call(.post, "/v1/cases", token: o.tracer, json: Outbreak.caseBody).json(CaseReply.self)
+            // An onset given later moves the window's start to two days before it.
+            let api = try await c.call(.patch, "/v1/cases/\(kase.id)", token: o.tracer, json: #"{"onsetDate": "2021-11-20", "reason": "hỏi lại bệnh nhân"}"#)
+            #expect(api.status == 200, "\(api.text)")
+            let edited = try api.json(CaseReply.self)
+            #expect(edited.infectiousWindow.from == "2021-11-18T00:00:00+07:00" && edited.classification == "community")
+            // Cleared again, and a bad date is named.
+            let cleared = try await c.call(.patch, "/v1/cases/\(kase.id)", token: o.tracer, json: #"{"onsetDate": ""}"#).json(CaseReply.self)
+            #expect(cleared.infectiousWindow.from == "2021-11-19T00:00:00+07:00")
+            #expect(try await c.call(.patch, "/v1/cases/\(kase.id)", token: o.tracer, json: #"{"sampleDate": "2021-11-31"}"#).error?.field == "sampleDate")
+            #expect(try await c.call(.patch, "/v1/cases/\(kase.id)", token: o.tracer, json: #"{"areaCode": "058"}"#).error?.field == "areaCode")
+            #expect(try await c.call(.patch, "/v1/cases/\(kase.id)", token: o.cafe.managementToken, json: #"{"onsetDate": ""}"#).status == 403)
+            // The classification alone still works as before, and an override survives a correction.
+            _ = try await c.call(.patch, "/v1/cases/\(kase.id)", token: o.tracer, json: #"{"classification": "lockdown"}"#)
+            let kept = try await c.call(.patch, "/v1/cases/\(kase.id)", token: o.tracer, json: #"{"detectedIn": "quarantine"}"#).json(CaseReply.self)
+            #expect(kept.classification == "lockdown" && kept.classificationOverridden)
+            // The console's form, with the browser's local date and time.
+            let csrf = try await tracer.csrf(on: "/cases/\(kase.id)")
+            let form = try await tracer.form("/cases/\(kase.id)/edit", ["csrf": csrf, "sampleDate": "2021-11-21", "onsetDate": "",
+                                                                       "confirmedAt": "2021-11-21T20:00", "isolatedAt": "2021-11-21T18:00",
+                                                                       "detectedIn": "", "reason": "cách ly trước khi có kết quả"])
+            #expect(form.status == 200 && form.text.contains("The case is corrected") && form.text.contains("00:00 19/11/2021 – 18:00 21/11/2021"), "\(form.text)")
+            let bad = try await tracer.form("/cases/\(kase.id)/edit", ["csrf": csrf, "sampleDate": "2021-11-22", "confirmedAt": "2021-11-21T20:00"])
+            #expect(bad.status == 400 && bad.text.contains("f-sampleDate-err") && bad.text.contains(#"value="2021-11-22""#))
+            let audit = try await test.app.store.audit(since: .distantPast, caseID: kase.id, limit: 100)
+            #expect(audit.contains { $0.action == "case.edit" && $0.reason == "hỏi lại bệnh nhân" })
+            #expect(audit.contains { $0.action == "case.edit" && $0.reason == "cách ly trước khi có kết quả" })
+        }
+    }
+}
