@@ -228,7 +228,11 @@ extension Routes {
             return id
         }
         let limit = try intParameter(request, "limit", default: 200, range: 1...10_000)
-        return try JSON.response(try await app.auditLog(since: since, caseID: caseID, limit: limit, by: principal).map(AuditJSON.init))
+        func text(_ name: String) throws(AppError) -> String? {
+            try Text.clean(request.uri.queryParameters.get(name).map { String($0) }, field: name, max: 100, required: false)
+        }
+        let filter = AuditFilter(since: since, caseID: caseID, action: try text("action"), who: try text("who"), limit: limit)
+        return try JSON.response(try await app.auditLog(filter, by: principal).map(AuditJSON.init))
     }
 
     func caseJSON(_ record: CaseRecord, principal: Principal) async throws -> CaseJSON {

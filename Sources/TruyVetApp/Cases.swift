@@ -458,9 +458,9 @@ extension TruyVet {
     // MARK: Audit
 
     /// The audit log, newest first: admins only.
-    public func auditLog(since: Date, caseID: Int64?, limit: Int, by principal: Principal) async throws -> [AuditEntry] {
+    public func auditLog(_ filter: AuditFilter, by principal: Principal) async throws -> [AuditEntry] {
         try principal.require(.admin)
-        return try await store.audit(since: since, caseID: caseID, limit: limit)
+        return try await store.audit(filter)
     }
 
     func audit(_ principal: Principal, action: String, caseID: Int64?, reason: String, now: Date, detail: String = "") async throws {

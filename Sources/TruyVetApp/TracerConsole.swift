@@ -534,33 +534,46 @@ extension Routes {
 
     struct AuditView {
         let session: Views.SessionView
-        let caseField: Views.Field
+        let fields: [Views.Field]
         let rows: [AuditRow], hasRows: Bool
         let pager: PagerView?
-        let problem: String?
     }
 
-    /// Who read or changed tracing data, when, for which case and why; filtered by case.
+    /// Who read or changed tracing data, when, for which case and why; filtered by case, action, who and day.
     func auditPage(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (session, view) = try await signedInStaff(request, context)
-        let raw = queryForm(request)["caseId"] ?? ""
+        let q = queryForm(request)
+        func given(_ name: String) -> String? { q[name].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) } }
         var problem: AppError?
-        var caseID: Int64?
-        if !raw.isEmpty {
-            if let id = Int64(raw.trimmingCharacters(in: .whitespaces)), id > 0 { caseID = id } else {
-                problem = AppError.invalid("caseId", "caseId must be a positive whole number")
-            }
+        var filter = AuditFilter(limit: 5_000)
+        if let raw = given("caseId") {
+            if let id = Int64(raw), id > 0 { filter.caseID = id } else { problem = AppError.invalid("caseId", "caseId must be a positive whole number") }
         }
-        let entries = try await app.auditLog(since: .distantPast, caseID: caseID, limit: 5_000, by: session.principal)
+        if let raw = given("since") {
+            do { filter.since = try Day.parse(raw, field: "since").start } catch { problem = error }
+        }
+        do {
+            filter.action = try Text.clean(given("action"), field: "action", max: 100, required: false)
+            filter.who = try Text.clean(given("who"), field: "who", max: 100, required: false)
+        } catch { problem = error }
+        let entries = problem == nil ? try await app.auditLog(filter, by: session.principal) : []
         let rows = entries.map { e in
             AuditRow(at: Instant.readable(e.at), who: e.label, role: e.role.rawValue, action: e.action, caseID: e.caseID.map { "#\($0)" } ?? "",
                      reason: e.reason, detail: e.detail)
         }
-        let (page, pager) = paged(rows, size: 200, request: request) { "/admin/audit?caseId=\(Self.queryValue(raw))&page=\($0)" }
-        var field = Views.Field(name: "caseId", label: "Mã ca", en: "Case id", value: raw, error: Views.beside(problem, "caseId"))
-        field.inputmode = "numeric"
-        return Views.page("audit", AuditView(session: view, caseField: field, rows: page, hasRows: !rows.isEmpty, pager: pager,
-                                             problem: nil), status: problem?.httpStatus ?? .ok)
+        let query = ["caseId", "action", "who", "since"].compactMap { name in given(name).map { "\(name)=\(Self.queryValue($0))" } }
+        let (page, pager) = paged(rows, size: 200, request: request) { "/admin/audit?" + (query + ["page=\($0)"]).joined(separator: "&") }
+        func field(_ name: String, _ label: String, _ en: String, type: String = "text") -> Views.Field {
+            var f = Views.Field(name: name, label: label, en: en, value: q[name] ?? "", error: Views.beside(problem, name))
+            f.type = type
+            return f
+        }
+        var caseField = field("caseId", "Mã ca", "Case id")
+        caseField.inputmode = "numeric"
+        let fields = [caseField, field("action", "Thao tác (vd. contacts, case)", "Action (e.g. contacts, case)"),
+                      field("who", "Người thực hiện", "Who"), field("since", "Từ ngày", "Since", type: "date")]
+        return Views.page("audit", AuditView(session: view, fields: fields, rows: page, hasRows: !rows.isEmpty, pager: pager),
+                          status: problem?.httpStatus ?? .ok)
     }
 }
 

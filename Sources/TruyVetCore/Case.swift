@@ -197,3 +197,21 @@ public struct CaseFilter: Sendable, Equatable {
             && a.before?.confirmedAt == b.before?.confirmedAt && a.before?.id == b.before?.id && a.limit == b.limit
     }
 }
+
+/// Which audit entries to read, newest first.
+public struct AuditFilter: Sendable, Equatable {
+    public var since: Date
+    public var caseID: Int64?
+    /// An action (`contacts`, `case.edit`…), or its first part (`case`).
+    public var action: String?
+    /// Part of the label of who did it (`account lan`, a token's label).
+    public var who: String?
+    public var limit: Int
+    public init(since: Date = .distantPast, caseID: Int64? = nil, action: String? = nil, who: String? = nil, limit: Int = 200) {
+        self.since = since
+        self.caseID = caseID
+        self.action = action
+        self.who = who
+        self.limit = limit
+    }
+}

@@ -154,7 +154,7 @@ public protocol Store: Sendable {
     /// Appends to the audit log (which nothing can change or delete) and returns the entry's id.
     func appendAudit(_ entry: AuditEntry) async throws -> Int64
     /// Newest first.
-    func audit(since: Date, caseID: Int64?, limit: Int) async throws -> [AuditEntry]
+    func audit(_ filter: AuditFilter) async throws -> [AuditEntry]
 
     // Epidemic levels
     func allAreas() async throws -> [Area]
@@ -188,6 +188,10 @@ public protocol Store: Sendable {
 
 extension Store {
     public func cachedVenue(id: Int64) -> Venue? { nil }
+
+    public func audit(since: Date, caseID: Int64?, limit: Int) async throws -> [AuditEntry] {
+        try await audit(AuditFilter(since: since, caseID: caseID, limit: limit))
+    }
 }
 
 /// A staff account (never shown with its password hash outside the store and the sign-in).

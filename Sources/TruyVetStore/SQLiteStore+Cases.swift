@@ -121,6 +121,11 @@ extension SQLiteStore {
         }
     }
 
+    /// Text for a LIKE pattern, its wildcards taken literally.
+    static func likeEscaped(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+    }
+
     public func updateCase(_ c: CaseRecord) async throws {
         try await writer.write { db in
             try db.execute(sql: """
@@ -240,16 +245,22 @@ extension SQLiteStore {
         }
     }
 
-    public func audit(since: Date, caseID: Int64?, limit: Int) async throws -> [AuditEntry] {
-        try await writer.read { db in
-            let rows: [Row]
-            if let caseID {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE case_id = ? AND at >= ? ORDER BY id DESC LIMIT ?",
-                                        arguments: [caseID, VisitSQL.seconds(since), limit])
-            } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE at >= ? ORDER BY id DESC LIMIT ?",
-                                        arguments: [VisitSQL.seconds(since), limit])
-            }
+    public func audit(_ f: AuditFilter) async throws -> [AuditEntry] {
+        var conditions = ["at >= ?"]
+        var arguments: [DatabaseValue] = [VisitSQL.seconds(f.since).databaseValue]
+        if let id = f.caseID { conditions.append("case_id = ?"); arguments.append(id.databaseValue) }
+        if let action = f.action {
+            conditions.append("(action = ? OR action LIKE ? ESCAPE '\\')")
+            arguments += [action.databaseValue, (Self.likeEscaped(action) + ".%").databaseValue]
+        }
+        if let who = f.who {
+            conditions.append("label LIKE ? ESCAPE '\\'")
+            arguments.append(("%" + Self.likeEscaped(who) + "%").databaseValue)
+        }
+        arguments.append(f.limit.databaseValue)
+        let sql = "SELECT * FROM audit WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?"
+        return try await writer.read { [arguments] db in
+            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
             return rows.map { r in
                 AuditEntry(id: r["id"], at: VisitSQL.date(r["at"]), tokenID: r["token_id"], role: Role(rawValue: r["role"]) ?? .admin,
                            label: r["label"], action: r["action"], caseID: r["case_id"], reason: r["reason"], detail: r["detail"])

@@ -156,6 +156,14 @@ extension TestApp.Client {
             let audit = try await admin.call(.get, "/admin/audit?caseId=\(kase.id)")
             #expect(audit.status == 200 && audit.text.contains("case.classify") && audit.text.contains("sống trong khu phong toả")
                     && audit.text.contains("exposures.publish"))
+            // Filtered by action (a whole one or its first part), by who, by day.
+            let publishing = try await admin.call(.get, "/admin/audit?caseId=\(kase.id)&action=exposures&who=&since=")
+            #expect(publishing.text.contains("exposures.publish") && !publishing.text.contains("case.classify"))
+            let byLan = try await admin.call(.get, "/admin/audit?who=lan")
+            #expect(byLan.text.contains("case.classify") && !byLan.text.contains("case.create"), "the case was registered with a token, not by lan")
+            #expect(try await admin.call(.get, "/admin/audit?since=2099-01-01").status == 400)
+            let api = try await c.call(.get, "/v1/audit?action=case", token: TestApp.adminToken).text
+            #expect(api.contains(#""action":"case.classify""#) && api.contains(#""action":"case.create""#) && !api.contains(#""action":"exposures.publish""#))
         }
     }
 

@@ -301,6 +301,8 @@ try:
             if "/sign-in" in owner.current_url:
                 wait(owner, "#f-key").send_keys(state["key"])
                 owner.find_element(By.CSS_SELECTOR, "form[action='/sign-in'] button[type='submit']").click()
+                # The sign-in's answer first: opening another page before it arrives would cancel it.
+                WebDriverWait(owner, 15).until(lambda d: "/sign-in" not in d.current_url)
                 owner.get(BASE + "/venue/screen")
             codes.append(wait(owner, "#screen-url").get_attribute("textContent").strip())
             if step == 1:
@@ -369,6 +371,11 @@ try:
 
     def register_case():
         sign_in(tracer, "lan", "mat-khau-dung-1")
+        wait(tracer, "#cases")
+        tracer.get(BASE + "/flags?since=2021-11-01")
+        wait(tracer, "h1")
+        accessible(tracer, "flags")
+        tracer.get(BASE + "/cases")
         wait(tracer, "#cases")
         assert "Hứa Thị Phương" in tracer.find_element(By.ID, "cases").text  # the demo's cases
         shot(tracer, "20-cases")
@@ -467,6 +474,9 @@ try:
             wait_text(other, "#audit", "ổ dịch Đức Xuân, phiếu 07")
             shot(other, "26-audit")
             accessible(other, "audit")
+            other.get(BASE + "/admin/keys")
+            wait(other, "#keys")
+            accessible(other, "keys")
             other.find_element(By.CSS_SELECTOR, "header form button").click()
             wait(other, "a[href='/sign-in']")
             sign_in(other, "minh", "mat-khau-dung-2")
@@ -523,6 +533,13 @@ try:
             wait_text(officer, "#notice", "Announced for")
             assert effective in officer.find_element(By.ID, "announcements").text
             shot(officer, "32-area")
+            officer.get(BASE + "/areas/06/adoption?date=2021-11-21")
+            wait_text(officer, "#adoption", "Thành Phố Bắc Kạn")
+            shot(officer, "33-adoption")
+            accessible(officer, "adoption")
+            officer.get(BASE + "/figures/import")
+            wait(officer, "#f-body")
+            accessible(officer, "figures import")
         finally:
             officer.quit()
     check("a health officer sees the communes with the API's levels, sets a population and announces a raise 48 hours ahead", health)
