@@ -438,13 +438,23 @@ extension Routes {
         let record = try await app.caseRecord(id)
         let opened = try await app.store.person(id: record.personID).map { try app.open($0) }
         let byExposure = values["sort"] == "exposure"
+        let query = Self.contactQueryNames.compactMap { name in values[name].flatMap { $0.isEmpty ? nil : "\(name)=\(Self.queryValue($0))" } }
+        func link(_ extra: [String]) -> String { "/cases/\(id)/contacts?" + (query.filter { !$0.hasPrefix("sort=") } + extra).joined(separator: "&") }
         var rows: [ContactRow] = []
+        var pager: PagerView?
+        var total = 0
         var timeline: [TimelineRow] = []
         var counts = ""
         if let t = tracing {
             var contacts = t.contacts
             if byExposure { contacts.sort { ($0.longestMinutes, $1.firstExposure) > ($1.longestMinutes, $0.firstExposure) } }
-            rows = contacts.map { c in
+            total = contacts.count
+            // Only the page shown becomes rows (thousands of F2 on a busy day).
+            let (slice, pages) = paged(contacts, size: Self.contactsPageSize, request: request) { n in
+                link((byExposure ? ["sort=exposure"] : []) + ["page=\(n)"])
+            }
+            pager = pages
+            rows = slice.map { c in
                 let p = t.people[c.personID]
                 let first = c.exposures.min { $0.start < $1.start }
                 let through = Set(c.exposures.map(\.through)).filter { $0 != t.record.personID }
@@ -473,11 +483,6 @@ extension Routes {
                                    minutes: Int((p.end.timeIntervalSince(p.start) / 60).rounded(.down)), exposed: exposed)
             }
         }
-        let query = Self.contactQueryNames.compactMap { name in values[name].flatMap { $0.isEmpty ? nil : "\(name)=\(Self.queryValue($0))" } }
-        func link(_ extra: [String]) -> String { "/cases/\(id)/contacts?" + (query.filter { !$0.hasPrefix("sort=") } + extra).joined(separator: "&") }
-        let (page, pager) = paged(rows, size: Self.contactsPageSize, request: request) { n in
-            link((byExposure ? ["sort=exposure"] : []) + ["page=\(n)"])
-        }
         let api = "/v1/cases/\(id)/contacts?" + query.filter { !$0.hasPrefix("sort=") }.joined(separator: "&")
         var since = Views.Field(name: "since", label: "Cách ly từ ngày (khi chọn “Đang cách ly”)", en: "Quarantined from (with “quarantined”)",
                                 value: values["since"] ?? Instant.day(app.config.clock()), error: Views.beside(problem, "since"))
@@ -485,7 +490,7 @@ extension Routes {
         return Views.page("contacts", ContactsView(
             session: view, id: id, person: opened?.name ?? "", window: Instant.readable(from: record.windowFrom, to: record.windowTo),
             query: contactsForm(caseID: id, values, error: problem), asked: tracing != nil, counts: counts,
-            rows: page, hasRows: !rows.isEmpty, total: rows.count, pager: pager,
+            rows: rows, hasRows: total > 0, total: total, pager: pager,
             sortTier: link([]), sortExposure: link(["sort=exposure"]), sortedByExposure: byExposure,
             timeline: timeline, hasTimeline: !timeline.isEmpty,
             transmission: tracing.flatMap { $0.contacts.isEmpty ? nil : TransmissionView($0) },

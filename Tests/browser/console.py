@@ -413,6 +413,13 @@ try:
         expected = [(c["ref"], c["tier"]) for c in answer["contacts"]][:len(shown)]
         assert shown == expected and len(shown) == min(100, len(answer["contacts"])), (len(shown), len(answer["contacts"]))
         assert tracer.find_element(By.CSS_SELECTOR, "#counts strong").text == str(len(answer["contacts"]))
+        if len(answer["contacts"]) > 100:  # the next page starts with the 101st of the API's list
+            tracer.find_element(By.CSS_SELECTOR, ".pager a[rel=next]").click()
+            wait_text(tracer, ".pager", "2/")
+            first = tracer.find_element(By.CSS_SELECTOR, "#contacts tbody tr input[name=refs]").get_attribute("value")
+            assert first == answer["contacts"][100]["ref"], (first, answer["contacts"][100]["ref"])
+            tracer.back()
+            wait(tracer, "#contacts")
         shot(tracer, "23-contacts")
         accessible(tracer, "contacts")
         caption = tracer.find_element(By.ID, "graph-caption")
