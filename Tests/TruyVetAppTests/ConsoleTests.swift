@@ -160,6 +160,10 @@ extension TestApp.Client {
             let reg = try await c.register()
             let on = try await c.call(.get, "/c?shortCode=\(reg.venue.shortCode.replacingOccurrences(of: " ", with: "+"))")
             #expect(on.status == 303 && on.headers[.location] == reg.checkinPath)
+            // Typed with a space, as a browser sends the form ("+" for the space).
+            let code = reg.venue.shortCode
+            let spaced = try await c.call(.get, "/c?shortCode=\(code.prefix(5))+\(code.dropFirst(5))")
+            #expect(spaced.status == 303 && spaced.headers[.location] == reg.checkinPath)
             let wrong = try await c.call(.get, "/c?shortCode=ZZZZ-ZZZZ")
             #expect(wrong.status == 404 && wrong.text.contains("f-shortCode-err"))
             #expect(try await c.call(.get, "/c").text.contains(#"name="shortCode""#))
