@@ -106,12 +106,21 @@ extension Routes {
     }
 
     func contactQuery(_ request: Request) throws -> TruyVet.ContactQuery {
+        try Self.contactQuery { name in request.uri.queryParameters.get(name).map { String($0) } }
+    }
+
+    /// A contacts query's degree, minimum overlap and buffer, from the API's query or the console's form.
+    static func contactQuery(_ value: (String) -> String?) throws(AppError) -> TruyVet.ContactQuery {
         func number(_ name: String) throws(AppError) -> Double? {
-            guard let raw = request.uri.queryParameters.get(name) else { return nil }
+            guard let raw = value(name) else { return nil }
             guard let n = Double(raw), n.isFinite else { throw AppError.invalid(name, "\(name) must be a number of minutes") }
             return n
         }
-        let degree = try intParameter(request, "degree", default: 1, range: 1...3)
+        var degree = 1
+        if let raw = value("degree") {
+            guard let n = Int(raw), (1...3).contains(n) else { throw AppError.invalid("degree", "degree must be a whole number from 1 to 3") }
+            degree = n
+        }
         return TruyVet.ContactQuery(degree: degree, minOverlapMinutes: try number("minOverlapMinutes"), bufferMinutes: try number("bufferMinutes"))
     }
 
@@ -239,7 +248,7 @@ extension Routes {
         let path = try await app.areaPath(record.areaCode)
         // Names and phones are for tracers only.
         var person: PersonJSON?
-        if principal.role == .tracer, let sealed = try await app.store.person(id: record.personID) {
+        if TruyVet.seesPersonalData(principal), let sealed = try await app.store.person(id: record.personID) {
             let opened = try app.open(sealed)
             let names = try await app.declaredNames([record.personID])[record.personID] ?? []
             person = PersonJSON(ref: app.personRef(record.personID), name: opened.name, names: names.isEmpty ? [opened.name] : names,

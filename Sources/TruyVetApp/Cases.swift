@@ -239,11 +239,24 @@ extension TruyVet {
         }
     }
 
+    /// Contacts are read by tracers only.
+    public static func requireContactReader(_ principal: Principal) throws(AppError) {
+        guard principal.role == .tracer else {
+            throw AppError.forbidden("only tracers may read contacts; yours is \(principal.role.rawValue)")
+        }
+    }
+
+    /// Names, phones and ID numbers of cases are shown to tracers only (health officers see the cases without them).
+    public static func seesPersonalData(_ principal: Principal) -> Bool { principal.role == .tracer }
+
+    /// An area as people read it: "commune, district" (or "district, province").
+    public func placeName(_ code: String) async throws -> String {
+        try await areaPath(code).prefix(2).map(\.name).joined(separator: ", ")
+    }
+
     /// The case's contacts up to `degree`. Tracers only, with a reason; written to the audit log before anything is read.
     public func trace(caseID: Int64, query: ContactQuery, principal: Principal, reason: String?, action: String, now: Date = Date()) async throws -> Tracing {
-        guard principal.role == .tracer else {
-            throw AppError.forbidden("only tracer tokens may read contacts; yours is \(principal.role.rawValue)")
-        }
+        try Self.requireContactReader(principal)
         guard (1...3).contains(query.degree) else { throw AppError.invalid("degree", "degree must be 1, 2 or 3") }
         let reason = try Self.reason(reason)
         let record = try await caseRecord(caseID)
@@ -280,7 +293,7 @@ extension TruyVet {
         }
         var communes: [String: String] = [:]
         for code in Set(venues.values.map(\.areaCode)) {
-            communes[code] = try await areaPath(code).prefix(2).map(\.name).joined(separator: ", ")
+            communes[code] = try await placeName(code)
         }
         return Tracing(record: record, degree: query.degree, rules: rules, casePresences: casePresences, contacts: contacts,
                        people: people, names: names, venues: venues, quarantines: try await store.quarantines(personIDs: Array(ids.dropFirst())),

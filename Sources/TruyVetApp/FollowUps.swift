@@ -52,18 +52,18 @@ extension TruyVet {
         if let raw = try Text.clean(input.search, field: "q", max: 40, required: false) {
             let digits = raw.filter { $0 != " " && $0 != "." && $0 != "-" }
             if let id = Int64(digits), id > 0, digits.count <= 8 { filter.caseID = id }
-            var people: [Int64] = []
-            if let phone = try? Phone.normalize(raw) {
-                try principal.require(.tracer)
-                if let id = try await store.personID(phoneHash: cipher.lookupHash("phone", phone)) { people.append(id) }
-            }
-            if let idNumber = try? PersonInput.idNumber(raw) {
-                try principal.require(.tracer)
-                people += try await store.personIDs(idHash: cipher.lookupHash("id", idNumber))
-            }
-            guard filter.caseID != nil || people.count > 0 || (try? Phone.normalize(raw)) != nil || (try? PersonInput.idNumber(raw)) != nil else {
+            let phone = try? Phone.normalize(raw)
+            let idNumber = (try? PersonInput.idNumber(raw)) ?? nil
+            guard filter.caseID != nil || phone != nil || idNumber != nil else {
                 throw AppError.invalid("q", "q must be a case id, a phone number or an ID number")
             }
+            var people: [Int64] = []
+            // Whether someone is a case is personal data.
+            if phone != nil || idNumber != nil, !TruyVet.seesPersonalData(principal) {
+                throw AppError.forbidden("only tracers may search cases by phone or ID number")
+            }
+            if let phone, let id = try await store.personID(phoneHash: cipher.lookupHash("phone", phone)) { people.append(id) }
+            if let idNumber { people += try await store.personIDs(idHash: cipher.lookupHash("id", idNumber)) }
             filter.personIDs = people
             if filter.caseID == nil || !people.isEmpty {
                 try await audit(principal, action: "cases.search", caseID: nil, reason: "searched cases by phone or ID number", now: now)
@@ -76,14 +76,6 @@ extension TruyVet {
             next = cases.last.map { "\(Int64($0.confirmedAt.timeIntervalSince1970))_\($0.id)" }
         }
         return CaseList(cases: cases, next: next)
-    }
-
-    /// Whether the case's phone has any recorded visit in its infectious window (else its contacts list is empty for
-    /// want of data, not for want of contacts).
-    public func hasVisits(in record: CaseRecord) async throws -> Bool {
-        let stays = try await store.stays(byVenue: false, ranges: [StayRange(id: record.personID, from: record.windowFrom.addingTimeInterval(-Stay.maximum),
-                                                                              to: record.windowTo)])[0]
-        return stays.contains { $0.presence.end > record.windowFrom && $0.presence.start < record.windowTo }
     }
 
     // MARK: Follow-up

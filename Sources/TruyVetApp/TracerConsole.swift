@@ -49,9 +49,12 @@ extension Routes {
             + CaseRules.Classification.allCases.map { Choice(value: $0.rawValue, label: Self.classificationLabel($0), selected: $0.rawValue == selected) }
     }
 
-    /// The commune of a case or venue as people read it: "commune, district".
-    func placeName(_ code: String) async throws -> String {
-        try await app.areaPath(code).prefix(2).map(\.name).joined(separator: ", ")
+    func placeName(_ code: String) async throws -> String { try await app.placeName(code) }
+
+    /// Where a case was detected: the community (none given), a quarantine facility or a lockdown zone.
+    func detectedChoices(_ selected: String) -> [Choice] {
+        [Choice(value: "", label: "Cộng đồng / in the community", selected: selected.isEmpty)]
+            + [CaseRules.Classification.quarantine, .lockdown].map { Choice(value: $0.rawValue, label: Self.classificationLabel($0), selected: $0.rawValue == selected) }
     }
 
     // MARK: Case list
@@ -77,7 +80,7 @@ extension Routes {
         var problem: AppError?
         var list = TruyVet.CaseList(cases: [], next: nil)
         do { list = try await app.listCases(input, by: session.principal) } catch let e as AppError where e.kind == .badRequest { problem = e }
-        let tracer = session.principal.role == .tracer
+        let tracer = TruyVet.seesPersonalData(session.principal)
         var rows: [CaseRow] = []
         var people: [Int64: TruyVet.OpenedPerson] = [:]
         if tracer {
@@ -153,8 +156,7 @@ extension Routes {
         let detected = values["detectedIn"] ?? ""
         return Views.page("case-new", NewCaseView(
             session: view, chooser: chooser, fields: [phone, id, name], dates: [sample, onset, confirmed, isolated],
-            detectedIn: [Choice(value: "", label: "Cộng đồng / in the community", selected: detected.isEmpty)]
-                + [CaseRules.Classification.quarantine, .lockdown].map { Choice(value: $0.rawValue, label: Self.classificationLabel($0), selected: $0.rawValue == detected) },
+            detectedIn: detectedChoices(detected),
             classification: classificationChoices(values["classification"] ?? "", blank: "Tự động (theo quy tắc) / derived by the rules"),
             window: window, problem: Views.above(error, placed: Self.caseFieldNames)), status: error?.httpStatus ?? .ok)
     }
@@ -175,12 +177,7 @@ extension Routes {
         let input = caseInput(fields)
         do {
             if fields["preview"] != nil {
-                guard let sample = input.sampleDate else { throw AppError.missing("sampleDate") }
-                guard let confirmedRaw = input.confirmedAt else { throw AppError.missing("confirmedAt") }
-                let confirmed = try Instant.parse(confirmedRaw, field: "confirmedAt")
-                let isolated = try input.isolatedAt.map { raw throws(AppError) in try Instant.parse(raw, field: "isolatedAt") }
-                let window = try CaseRules.infectiousWindow(sampleDate: sample, onsetDate: input.onsetDate, confirmedAt: confirmed,
-                                                            isolatedAt: isolated, settings: app.config.caseRules)
+                let window = try await app.caseFacts(input, now: app.config.clock()).window
                 return try await newCasePage(request, context, values: fields, window: Instant.readable(from: window.from, to: window.to))
             }
             let record = try await app.registerCase(input, by: session.principal, now: app.config.clock())
@@ -244,7 +241,7 @@ extension Routes {
         try session.principal.require(.tracer, .health)
         let id = try caseID(context)
         let record = try await app.caseRecord(id)
-        let tracer = session.principal.role == .tracer
+        let tracer = TruyVet.seesPersonalData(session.principal)
         var opened: TruyVet.OpenedPerson?
         var otherNames: String?
         if tracer, let sealed = try await app.store.person(id: record.personID) {
@@ -304,12 +301,11 @@ extension Routes {
             classificationReason: record.classificationOverridden ? lastClassify?.reason : nil,
             classify: classificationChoices(record.classificationOverridden ? record.classification.rawValue : "",
                                             blank: "Tự động (theo quy tắc) / derived by the rules"),
-            reason: reason, tracer: tracer, noVisits: !(try await app.hasVisits(in: record)),
+            reason: reason, tracer: tracer, noVisits: sites.isEmpty,
             sites: siteRows, hasSites: !siteRows.isEmpty, published: published, hasPublished: !published.isEmpty,
             contacts: contactsForm(caseID: id, [:], error: nil),
             edit: edit,
-            editDetected: [Choice(value: "", label: "Cộng đồng / in the community", selected: detected.isEmpty)]
-                + [CaseRules.Classification.quarantine, .lockdown].map { Choice(value: $0.rawValue, label: Self.classificationLabel($0), selected: $0.rawValue == detected) },
+            editDetected: detectedChoices(detected),
             editReason: editReason,
             notice: notice ?? (created ? "Đã lưu ca bệnh. / The case is saved." : nil),
             problem: error?.bilingual), status: error?.httpStatus ?? .ok)
@@ -413,22 +409,14 @@ extension Routes {
             let query = queryForm(request)
             for name in Self.contactQueryNames + ["page"] { if let v = query[name] { values[name] = v } }
         }
-        func number(_ name: String) throws(AppError) -> Double? {
-            guard let raw = values[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-            guard let n = Double(raw), n.isFinite else { throw AppError.invalid(name, "\(name) must be a number of minutes") }
-            return n
-        }
         var problem = error
         var tracing: TruyVet.Tracing?
         let asked = values["reason"] != nil
         do {
             // The role first: a page that only asks for a reason still tells a venue or health account it may not.
-            guard session.principal.role == .tracer else {
-                throw AppError.forbidden("only tracers may read contacts; yours is \(session.principal.role.rawValue)")
-            }
+            try TruyVet.requireContactReader(session.principal)
             if asked {
-                let degree = Int(values["degree"] ?? "1") ?? 0
-                let query = TruyVet.ContactQuery(degree: degree, minOverlapMinutes: try number("minOverlapMinutes"), bufferMinutes: try number("bufferMinutes"))
+                let query = try Self.contactQuery { name in values[name].flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 } }
                 tracing = try await app.trace(caseID: id, query: query, principal: session.principal, reason: values["reason"], action: "contacts",
                                               now: app.config.clock())
             }

@@ -82,6 +82,15 @@ extension TestApp.Client {
             #expect(page.text.contains("F1: 2 · F2: 2") && page.text.contains("rows=people"))
             // The timeline: the café (one F1 there) and the bus (one).
             #expect(page.text.contains(#"id="timeline""#) && page.text.contains("Cà phê Sen"))
+            // Sorted by tier (the API's order), or by the longest exposure: Bình's and Chi's 40 minutes before An's 30.
+            func order(_ text: String) -> [String] {
+                ["Nguyễn Văn An", "Phạm Dũng", "Trần Thị Bình", "Lê Văn Chi"].sorted {
+                    text.range(of: "Chọn / pick \($0)")!.lowerBound < text.range(of: "Chọn / pick \($1)")!.lowerBound
+                }
+            }
+            #expect(order(page.text) == api.contacts.map(\.name))
+            let byExposure = try await tracer.call(.get, "/cases/\(kase.id)/contacts?degree=2&reason=outbreak&sort=exposure")
+            #expect(Array(order(byExposure.text).prefix(2)).sorted() == ["Lê Văn Chi", "Trần Thị Bình"] && order(byExposure.text).last == "Phạm Dũng")
             // The drawing: every one of the four, nobody left out.
             #expect(page.text.contains("<svg") && page.text.contains("4 of 4 people drawn") && !page.text.contains("at most 30 a column"))
             // Two F1 ticked, quarantined from a day, in one form.
