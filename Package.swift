@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // C libraries, found with pkg-config and installed from Debian packages.
@@ -39,10 +41,17 @@ let package = Package(
             "TruyVetCore",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Metrics", package: "swift-metrics"),
-        ], resources: [.copy("Resources/vn-admin-units-2021.csv")]),
-        // The HTTP application.
+        ]),
+        // Storage: the PostgreSQL implementation of the store protocol (several servers on one database).
+        .target(name: "TruyVetPostgres", dependencies: [
+            "TruyVetCore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The HTTP application and the product's operations, over any store.
         .target(name: "TruyVetApp", dependencies: [
-            "TruyVetCore", "TruyVetStore", "TruyVetQR",
+            "TruyVetCore", "TruyVetQR",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
@@ -53,20 +62,22 @@ let package = Package(
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             .product(name: "MultipartKit", package: "multipart-kit"),
-        ], resources: [.copy("Resources/level-rules.json"), .copy("Resources/measures.json"), .copy("Resources/openapi.json"),
+        ], resources: [.copy("Resources/vn-admin-units-2021.csv"), .copy("Resources/level-rules.json"), .copy("Resources/measures.json"), .copy("Resources/openapi.json"),
                        .copy("Resources/templates"), .copy("Resources/style.css")]),
+        // The composition root: opens the data directory and the store its URL names (SQLite or PostgreSQL).
+        .target(name: "TruyVetSetup", dependencies: ["TruyVetApp", "TruyVetCore", "TruyVetStore", "TruyVetPostgres"]),
         .executableTarget(name: "truyvet", dependencies: [
-            "TruyVetApp",
+            "TruyVetApp", "TruyVetSetup",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "truyvet-bench", dependencies: ["TruyVetApp", "TruyVetCore", "TruyVetQR"]),
+        .executableTarget(name: "truyvet-bench", dependencies: ["TruyVetApp", "TruyVetSetup", "TruyVetCore", "TruyVetQR"]),
 
         // Helpers for tests: run zbarimg, pdftoppm, pdftotext on what the product renders.
         .target(name: "TruyVetTestSupport", dependencies: ["TruyVetCore"], path: "Tests/Support"),
         .testTarget(name: "TruyVetQRTests", dependencies: ["TruyVetQR", "TruyVetTestSupport"]),
         .testTarget(name: "TruyVetCoreTests", dependencies: ["TruyVetCore", "TruyVetTestSupport"]),
         .testTarget(name: "TruyVetAppTests", dependencies: [
-            "TruyVetApp", "TruyVetTestSupport",
+            "TruyVetApp", "TruyVetSetup", "TruyVetStore", "TruyVetPostgres", "TruyVetTestSupport",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Configuration", package: "swift-configuration"),

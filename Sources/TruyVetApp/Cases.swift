@@ -289,7 +289,7 @@ extension TruyVet {
         let names = try await declaredNames(ids)
         var venues: [Int64: Venue] = [:]
         for id in Set(casePresences.map(\.venueID) + contacts.flatMap { $0.exposures.map(\.venueID) }) {
-            if let venue = try await store.venue(id: id) { venues[id] = venue }
+            if let venue = try await self.venues.venue(id: id) { venues[id] = venue }
         }
         var communes: [String: String] = [:]
         for code in Set(venues.values.map(\.areaCode)) {
@@ -372,7 +372,7 @@ extension TruyVet {
     private func sites(_ all: [(venueID: Int64, window: ExposureWindow)]) async throws -> [ExposureSite] {
         var out: [ExposureSite] = []
         for (venueID, list) in Dictionary(grouping: all, by: \.venueID) {
-            guard let venue = try await store.venue(id: venueID) else { continue }
+            guard let venue = try await venues.venue(id: venueID) else { continue }
             var windows: [ExposureWindow] = []
             for w in list.map(\.window).sorted(by: { $0.from < $1.from }) {
                 if let last = windows.last, w.from <= last.to {
@@ -408,7 +408,7 @@ extension TruyVet {
         for (i, input) in inputs.enumerated() {
             let field = "windows[\(i)]"
             guard let venueID = input.venueId else { throw AppError.missing("\(field).venueId") }
-            guard try await store.venue(id: venueID) != nil else { throw AppError.invalid("\(field).venueId", "venue \(venueID) does not exist") }
+            guard try await venues.venue(id: venueID) != nil else { throw AppError.invalid("\(field).venueId", "venue \(venueID) does not exist") }
             guard let fromRaw = input.from else { throw AppError.missing("\(field).from") }
             guard let toRaw = input.to else { throw AppError.missing("\(field).to") }
             let from = try Instant.parse(fromRaw, field: "\(field).from")

@@ -240,7 +240,7 @@ extension TruyVet {
                 let f = row.fields.map { $0.trimmingCharacters(in: .whitespaces) }
                 guard f.count == Self.visitColumns.count else { throw AppError.invalid("row", "expected \(Self.visitColumns.count) fields, found \(f.count)") }
                 guard let venueID = Int64(f[0]), venueID > 0 else { throw AppError.invalid("venue_id", "venue_id must be a venue's id") }
-                if venues[venueID] == nil { venues[venueID] = .some(try await store.venue(id: venueID)) }
+                if venues[venueID] == nil { venues[venueID] = .some(try await self.venues.venue(id: venueID)) }
                 guard let venue = venues[venueID]! else { throw AppError.invalid("venue_id", "venue \(venueID) does not exist") }
                 guard principal.role != .venue || principal.venueID == venueID else {
                     throw AppError.invalid("venue_id", "a venue token may import only into its own venue")

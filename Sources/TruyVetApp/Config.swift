@@ -9,8 +9,11 @@ import TruyVetCore
 public struct AppConfig: Sendable {
     /// `TRUYVET_DATA_DIR`: database and keys. Default `./data`.
     public var dataDir: String = "./data"
-    /// `TRUYVET_DATABASE_URL`: default the SQLite file `truyvet.sqlite` in the data directory.
+    /// `TRUYVET_DATABASE_URL`: default the SQLite file `truyvet.sqlite` in the data directory; `postgres://…` for
+    /// PostgreSQL (several servers may share it).
     public var databaseURL: String?
+    /// `TRUYVET_DATABASE_READ_URL`: with PostgreSQL, a hot standby for tracing and level reads (optional).
+    public var databaseReadURL: String?
     /// `TRUYVET_HOST`, `TRUYVET_PORT`.
     public var host: String = "127.0.0.1"
     public var port: Int = 8080
@@ -106,6 +109,7 @@ public struct AppConfig: Sendable {
         }
         if let v = text(.dataDir) { c.dataDir = v }
         if let v = text(.databaseURL) { c.databaseURL = v }
+        if let v = text(.databaseReadURL) { c.databaseReadURL = v }
         if let v = text(.host) { c.host = v }
         if let v = text(.port) {
             guard let p = Int(v), (1...65535).contains(p) else { throw .invalid("TRUYVET_PORT", "TRUYVET_PORT must be a port number 1–65535, got '\(v)'") }
@@ -219,10 +223,17 @@ public struct AppConfig: Sendable {
     }
 
     /// The SQLite file path (the only storage so far).
+    /// The PostgreSQL URL when `TRUYVET_DATABASE_URL` names one.
+    public var postgresURL: String? {
+        guard let url = databaseURL, url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else { return nil }
+        return url
+    }
+
+    /// The SQLite file; an error when the database is PostgreSQL.
     public func sqlitePath() throws(AppError) -> String {
         guard let url = databaseURL else { return (dataDir as NSString).appendingPathComponent("truyvet.sqlite") }
-        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw AppError(.badRequest, code: "unsupported_database", message: "PostgreSQL storage is not available in this version; use a SQLite path or sqlite:// URL", field: "TRUYVET_DATABASE_URL")
+        if postgresURL != nil {
+            throw AppError(.badRequest, code: "not_sqlite", message: "TRUYVET_DATABASE_URL names a PostgreSQL database, not a SQLite file", field: "TRUYVET_DATABASE_URL")
         }
         if url.hasPrefix("sqlite://") { return String(url.dropFirst("sqlite://".count)) }
         if url.contains("://") {
@@ -235,7 +246,7 @@ public struct AppConfig: Sendable {
 /// Every setting the server reads. Its key in a config file is the raw value; in the environment it is `TRUYVET_`
 /// and the key in upper snake case (`retentionDays` → `TRUYVET_RETENTION_DAYS`).
 public enum Setting: String, CaseIterable, Sendable {
-    case config, dataDir, databaseURL, host, port, publicURL, adminToken, openRegistration, signingKeys, dataKey
+    case config, dataDir, databaseURL, databaseReadURL, host, port, publicURL, adminToken, openRegistration, signingKeys, dataKey
     case checkinRateLimit, infectiousDaysBefore, minOverlapMinutes, minOverlapByCategory, onwardDays, quarantineDays
     case headerTimeout, bodyTimeout, idleTimeout, logLevel, metricsToken, retentionDays, levelRules, levelRulesProvinces, measures
     case sessionIdleMinutes, sessionHours, screenCodeSeconds
@@ -252,7 +263,7 @@ public enum Setting: String, CaseIterable, Sendable {
     }
 
     /// Never written to logs or access reports.
-    var isSecret: Bool { [.adminToken, .signingKeys, .dataKey, .metricsToken].contains(self) }
+    var isSecret: Bool { [.adminToken, .signingKeys, .dataKey, .metricsToken, .databaseURL, .databaseReadURL].contains(self) }
 
     /// A config file must be a JSON object whose keys are all settings: a misspelt key is an error, not silently ignored.
     static func checkFile(_ path: String) throws(AppError) {

@@ -312,7 +312,7 @@ extension Routes {
         var found: AdminVenuesView.Found? = nil
         var error: String? = nil
         if !raw.isEmpty {
-            if let id = Int64(raw.trimmingCharacters(in: .whitespaces)), id > 0, let venue = try await app.store.venue(id: id) {
+            if let id = Int64(raw.trimmingCharacters(in: .whitespaces)), id > 0, let venue = try await app.venues.venue(id: id) {
                 found = .init(id: venue.id, name: venue.name, address: venue.address,
                               area: try await app.areaPath(venue.areaCode).map(\.name).joined(separator: ", "))
             } else {

@@ -160,3 +160,22 @@ public enum KeyReload {
         return holder.pid
     }
 }
+
+extension TruyVet {
+    static let dataKeyCheckSetting = "data_key_check"
+
+    /// Refuses to start with a data key other than the one the store's data was sealed with (a second server with its
+    /// own key file would write what no other server can read). The store keeps a check value, never the key.
+    public func checkDataKey(_ key: SymmetricKey) async throws {
+        let check = Data(HMAC<SHA256>.authenticationCode(for: Array("truyvet data key check v1".utf8), using: key)).base64EncodedString()
+        guard let stored = try await store.setting(Self.dataKeyCheckSetting) else {
+            try await store.setSetting(Self.dataKeyCheckSetting, check)
+            return
+        }
+        guard stored == check else {
+            throw AppError(.unavailable, code: "wrong_data_key",
+                           message: "this database's personal data was sealed with another data key; give every server the same TRUYVET_DATA_KEY (and TRUYVET_SIGNING_KEYS)",
+                           field: "TRUYVET_DATA_KEY")
+        }
+    }
+}

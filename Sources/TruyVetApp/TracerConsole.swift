@@ -263,7 +263,7 @@ extension Routes {
         }
         var published: [PublishedRow] = []
         for w in try await app.store.publishedWindows(caseID: id) {
-            published.append(PublishedRow(venue: try await app.store.venue(id: w.venueID)?.name ?? "#\(w.venueID)",
+            published.append(PublishedRow(venue: try await app.venues.venue(id: w.venueID)?.name ?? "#\(w.venueID)",
                                           when: Instant.readable(from: w.from, to: w.to), by: w.publishedBy, withdrawn: w.withdrawnAt != nil))
         }
         var reason = Views.Field(name: "reason", label: "Lý do thay đổi phân loại", en: "Why the classification changes",
@@ -633,7 +633,7 @@ extension Routes {
         if !raw.isEmpty { do { since = try Day.parse(raw, field: "since") } catch { problem = error } }
         var rows: [FlagRow] = []
         for flag in try await app.flags(since: since.start, by: session.principal) {
-            let venue = try await app.store.venue(id: flag.venueID)
+            let venue = try await app.venues.venue(id: flag.venueID)
             let place = if let venue { try await placeName(venue.areaCode) } else { "" }
             rows.append(FlagRow(venue: venue?.name ?? "#\(flag.venueID)", address: venue?.address ?? "",
                                 place: place, shortCode: venue?.formattedShortCode ?? "",

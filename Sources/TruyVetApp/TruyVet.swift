@@ -3,11 +3,12 @@ import Foundation
 import Synchronization
 import TruyVetCore
 import TruyVetQR
-import TruyVetStore
 
 /// The product's operations, shared by the HTTP API and the command line.
 public struct TruyVet: Sendable {
     public let store: any Store
+    /// The store's venues behind a cache (read on every check-in): every venue read and write of the product goes here.
+    public let venues: VenueCache
     /// The poster signing keys; `reloadSigningKeys()` swaps them while the server runs.
     private let signing: PosterSigning
     public var keyring: SigningKeyring { signing.verifier.keyring }
@@ -30,6 +31,7 @@ public struct TruyVet: Sendable {
     public init(store: any Store, keyring: SigningKeyring, dataKey: SymmetricKey, config: AppConfig, lock: DataDirectoryLock? = nil) throws {
         AppMetrics.bootstrap()
         self.store = store
+        self.venues = VenueCache(store)
         self.lock = lock
         self.signing = PosterSigning(keyring: keyring)
         self.config = config
@@ -40,29 +42,19 @@ public struct TruyVet: Sendable {
         self.measures = try config.measureTable()
     }
 
-    /// Opens the data directory: database (migrated), keys, and the bundled areas on first start. `exclusive`: take the
-    /// data directory's lock first (the server and every command that writes); a second such process gets a clear
-    /// error naming the first one's PID.
-    public static func open(config: AppConfig, exclusive: Bool = false, serving: Bool = false) async throws -> TruyVet {
-        // Every file the server writes (database, its log, keys) is for its owner only, whatever the directory's mode.
-        umask(0o077)
-        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        let lock = exclusive || serving ? try DataDirectoryLock(dataDir: config.dataDir, serving: serving) : nil
-        let database = try AppDatabase.open(path: try config.sqlitePath())
-        let app = try TruyVet(store: SQLiteStore(database), keyring: try KeyFile.signingKeyring(config: config),
-                          dataKey: try KeyFile.dataKey(config: config), config: config, lock: lock)
-        try await app.loadBundledAreasIfEmpty()
-        let cipher = app.cipher
-        _ = try await app.store.sealClearContactPhones { cipher.seal($0) }
-        return app
-    }
-
     // MARK: Areas
+
+    /// The bundled list of Vietnam's administrative units (2021: 63 provinces, 696 districts, 10,051 communes).
+    public static func bundledAreasCSV() throws -> String {
+        guard let url = Bundle.module.url(forResource: "vn-admin-units-2021", withExtension: "csv") else {
+            throw AppError(.unavailable, code: "missing_resource", message: "the bundled area list is missing from this build")
+        }
+        return try String(contentsOf: url, encoding: .utf8)
+    }
 
     public func loadBundledAreasIfEmpty() async throws {
         guard try await store.areaCount() == 0 else { return }
-        let report = try await importAreas(csv: try SQLiteStore.bundledAreasCSV())
+        let report = try await importAreas(csv: try Self.bundledAreasCSV())
         guard report.rejected.isEmpty else {
             throw AppError(.unavailable, code: "bad_resource", message: "the bundled area list has \(report.rejected.count) bad rows")
         }
@@ -117,7 +109,7 @@ public struct TruyVet: Sendable {
                               sealedContactPhone: cipher.seal(valid.contactPhone), capacity: valid.capacity, openingHours: valid.openingHours,
                               shortCode: ShortCode.random(using: &generator), posterGeneration: 1,
                               createdAt: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
-            if try await store.insertVenue(venue) {
+            if try await venues.insertVenue(venue) {
                 let token = try await createToken(role: .venue, venueID: venue.id, label: "venue \(venue.id)")
                 return Registered(venue: venue, managementToken: token)
             }
@@ -126,7 +118,7 @@ public struct TruyVet: Sendable {
     }
 
     public func venue(_ id: Int64) async throws -> Venue {
-        guard let venue = try await store.venue(id: id) else { throw AppError.notFound("venue \(id)") }
+        guard let venue = try await venues.venue(id: id) else { throw AppError.notFound("venue \(id)") }
         return venue
     }
 
@@ -174,7 +166,7 @@ public struct TruyVet: Sendable {
         venue.capacity = valid.capacity
         venue.openingHours = valid.openingHours
         if let screenOnly = changes.screenOnly { venue.screenOnly = screenOnly }
-        guard let saved = try await store.updateVenue(venue) else { throw AppError.notFound("venue \(id)") }
+        guard let saved = try await venues.updateVenue(venue) else { throw AppError.notFound("venue \(id)") }
         try await audit(principal, action: "venue.edit", caseID: nil, reason: "venue details changed", now: now,
                         detail: "venue=\(id) screenOnly=\(saved.screenOnly)")
         return saved
@@ -186,7 +178,7 @@ public struct TruyVet: Sendable {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<8 {
             let code = ShortCode.random(using: &generator)
-            guard let venue = try await store.rotatePoster(venueID: id, shortCode: code) else { throw AppError.notFound("venue \(id)") }
+            guard let venue = try await venues.rotatePoster(venueID: id, shortCode: code) else { throw AppError.notFound("venue \(id)") }
             if venue.shortCode == code && venue.posterGeneration != before.posterGeneration { return venue }
         }
         throw AppError(.unavailable, code: "id_exhausted", message: "could not draw a new short code; try again")
@@ -242,7 +234,7 @@ public struct TruyVet: Sendable {
             guard let poster = posters.verify(token) else { return .invalid }
             claims = CodeClaims(venueID: poster.venueID, generation: poster.generation, screen: false)
         }
-        guard let venue = store.cachedVenue(id: claims.venueID) else { return .ask(claims) }
+        guard let venue = venues.cached(id: claims.venueID), claims.generation <= venue.posterGeneration else { return .ask(claims) }
         return Self.accepts(venue, claims) ? .venue(venue) : .invalid
     }
 
@@ -251,14 +243,16 @@ public struct TruyVet: Sendable {
     }
 
     func venue(_ claims: CodeClaims) async throws -> Venue? {
-        guard let venue = try await store.venue(id: claims.venueID), Self.accepts(venue, claims) else { return nil }
-        return venue
+        guard var venue = try await venues.venue(id: claims.venueID) else { return nil }
+        // A poster newer than the venue remembered here was made on another server: ask the store.
+        if claims.generation > venue.posterGeneration, let stored = try await venues.fresh(id: claims.venueID) { venue = stored }
+        return Self.accepts(venue, claims) ? venue : nil
     }
 
     /// The venue a typed short code names; nil for an unknown code or a "screen codes only" venue (the short code is
     /// printed on its posters).
     public func venue(shortCode raw: String) async throws -> Venue? {
-        guard let code = ShortCode.normalize(raw), let venue = try await store.venue(shortCode: code), !venue.screenOnly else { return nil }
+        guard let code = ShortCode.normalize(raw), let venue = try await venues.venue(shortCode: code), !venue.screenOnly else { return nil }
         return venue
     }
 

@@ -12,9 +12,13 @@ public struct StayRange: Sendable {
     }
 }
 
-/// Everything the product keeps, behind one protocol: SQLite now (TruyVetStore), PostgreSQL later.
-public protocol Store: Sendable {
-    // Areas
+/// Everything the product keeps: one repository per aggregate, each small enough to read in one go; a store (SQLite
+/// in TruyVetStore, PostgreSQL in TruyVetPostgres) implements them all, and one conformance suite runs on both.
+public typealias Store = AreaRepository & VenueRepository & AccessRepository & VisitRepository & PeopleRepository
+    & CaseRepository & AuditRepository & LevelRepository & RetentionRepository
+
+/// Administrative units and their populations.
+public protocol AreaRepository: Sendable {
     func areaCount() async throws -> Int
     /// Inserts or replaces the given areas (a population left empty keeps the stored one).
     func upsertAreas(_ areas: [Area]) async throws
@@ -24,13 +28,15 @@ public protocol Store: Sendable {
     func areaLevels(codes: Set<String>) async throws -> [String: AreaLevel]
     /// Children of an area (provinces when `parent` is nil), by code.
     func areas(parent: String?) async throws -> [Area]
+    func allAreas() async throws -> [Area]
+    func setPopulation(code: String, population: Int) async throws
+}
 
-    // Venues
+/// Venues and their posters.
+public protocol VenueRepository: Sendable {
     /// Inserts a venue; returns false when its id or short code is already taken (the caller draws again).
     func insertVenue(_ venue: Venue) async throws -> Bool
     func venue(id: Int64) async throws -> Venue?
-    /// The venue if the store has it in memory (no I/O, callable on an event loop); nil means "ask `venue(id:)`".
-    func cachedVenue(id: Int64) -> Venue?
     /// Venues of a commune, district or province, by name.
     func venues(inArea code: String, limit: Int, offset: Int) async throws -> [Venue]
     /// Increments the poster generation and replaces the short code (so the old poster's code stops working too); nil
@@ -42,8 +48,11 @@ public protocol Store: Sendable {
     func updateVenue(_ venue: Venue) async throws -> Venue?
     /// Seals contact phones stored in clear by earlier versions; returns how many.
     func sealClearContactPhones(_ seal: @Sendable (String) -> Data) async throws -> Int
+    func venue(shortCode: String) async throws -> Venue?
+}
 
-    // Bearer tokens (only hashes are stored)
+/// Bearer tokens, console sessions and staff accounts (only hashes of secrets are stored).
+public protocol AccessRepository: Sendable {
     func insertToken(hash: [UInt8], role: Role, venueID: Int64?, label: String) async throws -> Int64
     func principal(tokenHash: [UInt8]) async throws -> Principal?
     func tokenCount(role: Role) async throws -> Int
@@ -52,8 +61,6 @@ public protocol Store: Sendable {
     /// Revokes a token; false when there is no such token or it was revoked already.
     func revokeToken(id: Int64, at: Date) async throws -> Bool
     func touchToken(id: Int64, at: Date) async throws
-
-    // Console sessions (only hashes of the cookies are stored)
     /// A session of a token (a venue's management key) or of a staff account: exactly one of the two.
     func insertSession(hash: [UInt8], tokenID: Int64?, accountID: Int64?, csrf: String, at: Date) async throws
     /// The session and the principal of the token or account it signed in with; nil when unknown, when that token was
@@ -63,8 +70,6 @@ public protocol Store: Sendable {
     func deleteSession(hash: [UInt8]) async throws
     /// Deletes sessions last seen before `idleBefore` or begun before `begunBefore`; returns how many.
     func deleteSessions(idleBefore: Date, begunBefore: Date) async throws -> Int
-
-    // Staff accounts
     /// Inserts an account; nil when the username is taken.
     func insertAccount(username: String, role: Role, passwordHash: String, at: Date) async throws -> Int64?
     func account(username: String) async throws -> Account?
@@ -78,8 +83,10 @@ public protocol Store: Sendable {
     func setAccountDisabled(id: Int64, at: Date?) async throws
     /// Replaces the password, clears failures and the lock, and ends the account's sessions.
     func setAccountPassword(id: Int64, passwordHash: String) async throws
+}
 
-    // Visits
+/// Visits: check-ins, check-outs, imports, the venue log, and the stays tracing reads; flags.
+public protocol VisitRepository: Sendable {
     /// Records a check-in durably before returning (committed in groups with concurrent ones).
     func checkin(_ request: CheckinRequest) async throws -> CheckinOutcome
     /// Sets the check-out if the visit is open; returns the visit (unchanged when already checked out), nil if unknown.
@@ -94,40 +101,40 @@ public protocol Store: Sendable {
     /// Inserts imported visits; a visit already stored (same venue, person and check-in) is not duplicated.
     /// Returns the lines inserted and the lines that were duplicates.
     func importVisits(_ rows: [ImportedVisit]) async throws -> (inserted: [Int], duplicates: [Int])
+    func visitCount() async throws -> Int
+    func addFlag(_ flag: Flag) async throws
+    func flags(venueID: Int64?, since: Date, limit: Int) async throws -> [Flag]
+    /// The person's most recent visit made from `device` (a device or personal card).
+    func latestVisit(personID: Int64, device: Data) async throws -> Visit?
+    /// Visits (with the same person's next check-in) whose check-in is in [checkinFrom, checkinTo), for each range: of a
+    /// venue (`byVenue`) or of a person, answers in the order asked, read in one transaction. Stays never exceed
+    /// `Stay.maximum`, so callers widen `checkinFrom` by it and get index range scans.
+    func stays(byVenue: Bool, ranges: [StayRange]) async throws -> [[StayRow]]
+}
+
+/// People (sealed), the devices and personal cards they check in with.
+public protocol PeopleRepository: Sendable {
     func personID(phoneHash: Data) async throws -> Int64?
     func person(id: Int64) async throws -> SealedPerson?
     /// Remembers what a device (random cookie id, stored hashed) declared last, for one-tap check-ins.
     func linkDevice(_ deviceHash: Data, personID: Int64, declared: SealedPerson) async throws
     /// The device's person and what it declared (the person's phone, the device's own name and ID number).
     func device(hash: Data) async throws -> (personID: Int64, declared: SealedPerson)?
-    func visitCount() async throws -> Int
-    func venue(shortCode: String) async throws -> Venue?
-
-    // Flags (abuse signals for venues and tracers)
-    func addFlag(_ flag: Flag) async throws
-    func flags(venueID: Int64?, since: Date, limit: Int) async throws -> [Flag]
-    /// The person's most recent visit made from `device` (a device or personal card).
-    func latestVisit(personID: Int64, device: Data) async throws -> Visit?
     /// The person with this phone, added when missing; never changes what is stored about an existing person.
     func ensurePerson(_ person: SealedPerson) async throws -> Int64
-
-    // Personal cards (only the hash of a card's random code is stored)
     /// Stores a new card with what was declared for it; returns the person's id (added when missing).
     func addCard(codeHash: Data, person: SealedPerson, at: Date) async throws -> Int64
     /// The card's person and what was declared for it, marking the card used now; nil for an unknown card.
     func useCard(codeHash: Data, at: Date) async throws -> (personID: Int64, declared: SealedPerson)?
-
-    /// Visits (with the same person's next check-in) whose check-in is in [checkinFrom, checkinTo), for each range: of a
-    /// venue (`byVenue`) or of a person, answers in the order asked, read in one transaction. Stays never exceed
-    /// `Stay.maximum`, so callers widen `checkinFrom` by it and get index range scans.
-    func stays(byVenue: Bool, ranges: [StayRange]) async throws -> [[StayRow]]
     /// The people with whom this ID number was declared (at a visit, on a card, or first with their phone).
     func personIDs(idHash: Data) async throws -> [Int64]
     func people(ids: [Int64]) async throws -> [Int64: SealedPerson]
     /// Every name declared with each person's phone (at visits and on cards), sealed; oldest first.
     func declaredNames(personIDs: [Int64]) async throws -> [Int64: [Data]]
+}
 
-    // Cases, quarantines and the audit log
+/// Cases, their contacts' follow-up and quarantines, published exposure windows.
+public protocol CaseRepository: Sendable {
     /// Inserts a case (its `id` is ignored) and returns its id.
     func insertCase(_ record: CaseRecord) async throws -> Int64
     func caseRecord(id: Int64) async throws -> CaseRecord?
@@ -151,17 +158,21 @@ public protocol Store: Sendable {
     func publishedWindows(venueID: Int64?, area: String?, since: Date) async throws -> [PublishedWindow]
     /// Withdraws a published window; nil when there is no such window.
     func withdrawWindow(id: Int64, at: Date) async throws -> PublishedWindow?
+}
+
+/// The append-only audit log.
+public protocol AuditRepository: Sendable {
     /// Appends to the audit log (which nothing can change or delete) and returns the entry's id.
     func appendAudit(_ entry: AuditEntry) async throws -> Int64
     /// Newest first.
     func audit(_ filter: AuditFilter) async throws -> [AuditEntry]
+}
 
-    // Epidemic levels
-    func allAreas() async throws -> [Area]
+/// The epidemic-level calculator's inputs, its announcements, and QR adoption.
+public protocol LevelRepository: Sendable {
     /// QR adoption by commune, for the communes inside `area` (a province, district or commune code): venues by
     /// category now, and the check-ins from `from` until `to`.
     func adoption(area: String, from: Date, to: Date) async throws -> [String: AdoptionCounts]
-    func setPopulation(code: String, population: Int) async throws
     /// Community cases (traced + reported) by area and week back from `weeksEnding`: `[0]` in (d − 7, d], `[1]` in
     /// (d − 14, d − 7], … `weeks` of them; of the listed areas only, when `codes` is given.
     func communityCases(weeksEnding: Day, weeks: Int, codes: [String]?) async throws -> [String: [Int]]
@@ -172,8 +183,10 @@ public protocol Store: Sendable {
     func weekFigures(days: ClosedRange<Day>) async throws -> [String: [Day: WeekFigures]]
     func addAnnouncement(_ a: Announcement) async throws -> Int64
     func announcements(codes: [String]) async throws -> [String: [Announcement]]
+}
 
-    // Retention
+/// Retention and the store's settings.
+public protocol RetentionRepository: Sendable {
     /// Hard-deletes up to `limit` visits whose stay ended before `cutoff` (the check-out, or check-in + 24 h at the
     /// latest), then the people left with no visit, case or quarantine, and their devices. Returns the counts.
     func purgeVisits(endedBefore cutoff: Date, limit: Int) async throws -> (visits: Int, people: Int)
@@ -186,9 +199,7 @@ public protocol Store: Sendable {
     func setSetting(_ key: String, _ value: String) async throws
 }
 
-extension Store {
-    public func cachedVenue(id: Int64) -> Venue? { nil }
-
+extension AuditRepository {
     public func audit(since: Date, caseID: Int64?, limit: Int) async throws -> [AuditEntry] {
         try await audit(AuditFilter(since: since, caseID: caseID, limit: limit))
     }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 public enum VisitSource: Int, Codable, Sendable {
@@ -126,5 +127,36 @@ public struct VisitRecord: Sendable {
         self.visit = visit
         self.person = person
         self.nextCheckin = nextCheckin
+    }
+}
+
+/// The rules of a check-in that every store applies the same way (the stores only find the rows these rules ask about).
+public enum CheckinRules {
+    /// Instants are stored as whole seconds (UTC).
+    public static func seconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
+    public static func date(_ seconds: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(seconds)) }
+
+    /// The stored key of an idempotency key: scoped to the person and the venue, so another client's key can never
+    /// return this visit (a stranger who reuses someone's key with another phone or venue gets their own visit).
+    public static func idempotencyKeyHash(_ request: CheckinRequest) -> Data? {
+        request.idempotencyKey.map { key in
+            var bytes = request.person.phoneHash
+            withUnsafeBytes(of: request.venueID.bigEndian) { bytes.append(contentsOf: $0) }
+            bytes.append(contentsOf: Array(key.utf8))
+            return Data(SHA256.hash(data: bytes))
+        }
+    }
+
+    /// How far back the store looks for the device's latest visit (no stay is longer).
+    public static func openVisitHorizon(_ request: CheckinRequest) -> Int64 { seconds(request.at) - Int64(Stay.maximum) }
+
+    /// Whether `latest` — the most recent visit this device made for this person — is still open at this venue at the
+    /// check-in's second, so the check-in is that same visit. Only the same device's visit can be (nobody else's check-in
+    /// is ever answered "already checked in": that would show that someone is inside, and since when).
+    public static func isSameOpenVisit(_ latest: Visit, _ request: CheckinRequest) -> Bool {
+        let at = date(seconds(request.at))
+        let end = Stay.effectiveEnd(checkin: latest.checkinAt, checkout: latest.checkoutAt,
+                                    defaultStayMinutes: request.defaultStayMinutes, nextCheckin: nil)
+        return latest.venueID == request.venueID && latest.checkoutAt == nil && latest.checkinAt <= at && at < end
     }
 }

@@ -66,8 +66,8 @@ final class CheckinBatcher: Sendable {
 
 /// The SQL of visits, shared by the batcher and the store.
 enum VisitSQL {
-    static func seconds(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970.rounded(.down)) }
-    static func date(_ seconds: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(seconds)) }
+    static func seconds(_ date: Date) -> Int64 { CheckinRules.seconds(date) }
+    static func date(_ seconds: Int64) -> Date { CheckinRules.date(seconds) }
 
     /// The same person's next check-in after visit `v` that may end it (`Stay.ends`: the same device or card, or a
     /// tracer's or admin's import), within the longest stay, as `next_checkin`. A later visit in the same second counts.
@@ -89,13 +89,7 @@ enum VisitSQL {
     static let visitColumns = "id, venue_id, person_id, checkin_at, checkout_at, source"
 
     static func checkin(_ r: CheckinRequest, _ db: Database) throws -> CheckinOutcome {
-        let keyHash: Data? = r.idempotencyKey.map { key in
-            // Scoped to the person and venue: another client's key can never return this visit.
-            var bytes = r.person.phoneHash
-            bytes.append(contentsOf: withUnsafeBytes(of: r.venueID.bigEndian) { Array($0) })
-            bytes.append(contentsOf: Array(key.utf8))
-            return Data(SHA256Digest(bytes))
-        }
+        let keyHash = CheckinRules.idempotencyKeyHash(r)
         if let keyHash,
            let visitID = try Int64.fetchOne(db, cachedSQL: "SELECT visit_id FROM idempotency WHERE key_hash = ?", arguments: [keyHash]),
            let visit = try visit(id: visitID, db) {
@@ -103,16 +97,12 @@ enum VisitSQL {
         }
         let (personID, isNew) = try ensurePerson(r.person, db)
         let at = seconds(r.at)
-        // The latest visit this device made for this person: still open here means the same visit. Nobody else's
-        // check-in is ever answered as "already checked in" (that would show that someone is inside, and when).
         if !isNew, let device = r.device, let row = try Row.fetchOne(db, cachedSQL: """
             SELECT \(visitColumns) FROM visits WHERE person_id = ? AND checkin_at >= ? AND device_hash = ?
             ORDER BY checkin_at DESC, id DESC LIMIT 1
-            """, arguments: [personID, at - Int64(Stay.maximum), device]) {
+            """, arguments: [personID, CheckinRules.openVisitHorizon(r), device]) {
             let latest = visit(row)
-            let end = Stay.effectiveEnd(checkin: latest.checkinAt, checkout: latest.checkoutAt,
-                                        defaultStayMinutes: r.defaultStayMinutes, nextCheckin: nil)
-            if latest.venueID == r.venueID, latest.checkoutAt == nil, latest.checkinAt <= date(at), date(at) < end {
+            if CheckinRules.isSameOpenVisit(latest, r) {
                 try remember(keyHash, latest.id, at, db)
                 return .alreadyOpen(latest)
             }
@@ -178,10 +168,6 @@ enum VisitSQL {
                      phone: row["phone_enc"], idNumber: row["id_enc"])
     }
 }
-
-import Crypto
-
-private func SHA256Digest(_ bytes: Data) -> [UInt8] { Array(SHA256.hash(data: bytes)) }
 
 // Prepared once per connection, reused by every check-in.
 extension Database {

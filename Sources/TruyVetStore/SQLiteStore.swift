@@ -1,30 +1,12 @@
 import Foundation
 import GRDB
-import Synchronization
 import TruyVetCore
-
-/// Venues are read on every check-in and change rarely: the store keeps them in memory, updated by its own writes, so
-/// the hot path does not pay a database round trip. Only the server process changes existing venues (new venues from
-/// the command line are simply cache misses). Areas are not cached: `truyvet areas import` may change them beside a
-/// running server.
-final class ReadCache: Sendable {
-    let venues = Mutex<[Int64: Venue]>([:])
-    static let maxVenues = 500_000
-
-    func remember(_ venue: Venue) {
-        venues.withLock { v in
-            if v.count >= Self.maxVenues { v.removeAll(keepingCapacity: true) }
-            v[venue.id] = venue
-        }
-    }
-}
 
 /// The SQLite implementation of `Store`.
 public struct SQLiteStore: Store {
     public let database: AppDatabase
     var writer: any DatabaseWriter { database.writer }
     private let batcher: CheckinBatcher
-    private let cache = ReadCache()
 
     public init(_ database: AppDatabase) {
         self.database = database
@@ -98,7 +80,7 @@ public struct SQLiteStore: Store {
     // MARK: Venues
 
     public func insertVenue(_ v: Venue) async throws -> Bool {
-        let inserted = try await writer.write { db in
+        try await writer.write { db in
             try db.execute(sql: """
                 INSERT INTO venues (id, name, address, area_code, district_code, province_code, category,
                     default_stay_minutes, contact_phone, capacity, opening_hours, short_code, poster_generation, created_at, contact_phone_enc)
@@ -108,17 +90,12 @@ public struct SQLiteStore: Store {
                                  Int64(v.posterGeneration), v.createdAt.timeIntervalSince1970, v.sealedContactPhone])
             return db.changesCount == 1
         }
-        if inserted { cache.remember(v) }
-        return inserted
     }
 
     public func venue(id: Int64) async throws -> Venue? {
-        if let venue = cache.venues.withLock({ $0[id] }) { return venue }
-        let venue = try await writer.read { db in
+        try await writer.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM venues WHERE id = ?", arguments: [id]).map(Self.venue)
         }
-        if let venue { cache.remember(venue) }
-        return venue
     }
 
     public func venues(inArea code: String, limit: Int, offset: Int) async throws -> [Venue] {
@@ -138,9 +115,6 @@ public struct SQLiteStore: Store {
             try db.execute(sql: "UPDATE OR IGNORE venues SET poster_generation = poster_generation + 1, short_code = ? WHERE id = ?",
                            arguments: [shortCode, venueID])
             return try Row.fetchOne(db, sql: "SELECT * FROM venues WHERE id = ?", arguments: [venueID]).map(Self.venue)
-        }.map { venue in
-            cache.remember(venue)
-            return venue
         }
     }
 
@@ -152,14 +126,11 @@ public struct SQLiteStore: Store {
                 """, arguments: [v.name, v.address, v.category.rawValue, v.defaultStayMinutes, v.capacity, v.openingHours,
                                  v.sealedContactPhone, v.screenOnly, v.id])
             return try Row.fetchOne(db, sql: "SELECT * FROM venues WHERE id = ?", arguments: [v.id]).map(Self.venue)
-        }.map { venue in
-            cache.remember(venue)
-            return venue
         }
     }
 
     public func sealClearContactPhones(_ seal: @Sendable (String) -> Data) async throws -> Int {
-        let changed = try await writer.write { db in
+        try await writer.write { db in
             let rows = try Row.fetchAll(db, sql: "SELECT id, contact_phone FROM venues WHERE contact_phone <> '' OR contact_phone_enc IS NULL")
             for row in rows {
                 try db.execute(sql: "UPDATE venues SET contact_phone = '', contact_phone_enc = ? WHERE id = ?",
@@ -167,8 +138,6 @@ public struct SQLiteStore: Store {
             }
             return rows.count
         }
-        if changed > 0 { cache.venues.withLock { $0.removeAll() } }
-        return changed
     }
 
     static func venue(_ row: Row) -> Venue {
@@ -346,10 +315,6 @@ extension SQLiteStore {
         try await batcher.submit(request)
     }
 
-    public func cachedVenue(id: Int64) -> Venue? {
-        cache.venues.withLock { $0[id] }
-    }
-
     public func checkout(visitID: Int64, at: Date) async throws -> Visit? {
         try await writer.write { db in
             guard let visit = try VisitSQL.visit(id: visitID, db) else { return nil }
@@ -512,15 +477,5 @@ extension SQLiteStore {
 
     public func visitCount() async throws -> Int {
         try await writer.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM visits") ?? 0 }
-    }
-}
-
-extension SQLiteStore {
-    /// The bundled list of Vietnam's administrative units (2021: 63 provinces, 696 districts, 10,051 communes).
-    public static func bundledAreasCSV() throws -> String {
-        guard let url = Bundle.module.url(forResource: "vn-admin-units-2021", withExtension: "csv") else {
-            throw AppError(.unavailable, code: "missing_resource", message: "the bundled area list is missing from this build")
-        }
-        return try String(contentsOf: url, encoding: .utf8)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import TruyVetApp
+import TruyVetSetup
 import TruyVetCore
 import TruyVetQR
 
@@ -48,7 +49,7 @@ struct Bench {
         }
         let prepare = (cpuSeconds() - prepareStart) / Double(count)
         let stored = try await app.store.visitCount()
-        print("checkins, without HTTP (in process, SQLite with \(stored) stored visits):")
+        print("checkins, without HTTP (in process, \(app.config.postgresURL == nil ? "SQLite" : "PostgreSQL") with \(stored) stored visits):")
         print(String(format: "  validate, seal and hash a visitor:  %6.1f µs of CPU per check-in (one thread)", prepare * 1e6))
 
         // 64 in flight as wrk's 64 connections; 1,024 shows what bigger groups per commit buy.
@@ -161,7 +162,7 @@ struct Bench {
                          label, runs.count, visitsInWindow.min() ?? 0, visitsInWindow.max() ?? 0,
                          Double(runs.map(\.contacts).reduce(0, +)) / Double(runs.count), pick(0.5), pick(0.99), t.last ?? 0, target))
         }
-        print("trace: SQLite store with \(visits) visits; \(cases.count) cases")
+        print("trace: \(app.config.postgresURL == nil ? "SQLite" : "PostgreSQL") store with \(visits) visits; \(cases.count) cases")
         // The first pass reads pages the OS has not cached yet; the second is a server that has been running.
         var cold: [(ms: Double, contacts: Int, visits: Int)] = []
         for c in cases { cold.append(try await run(c, degree: 1)) }

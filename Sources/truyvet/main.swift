@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import TruyVetApp
+import TruyVetSetup
 import TruyVetCore
 
 struct GlobalOptions: ParsableArguments {

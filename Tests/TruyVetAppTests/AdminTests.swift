@@ -4,6 +4,7 @@ import Logging
 import Synchronization
 import Testing
 import TruyVetApp
+import TruyVetSetup
 import TruyVetCore
 import TruyVetStore
 

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Testing
 import TruyVetApp
+import TruyVetSetup
 import TruyVetCore
 import TruyVetStore
 import TruyVetTestSupport

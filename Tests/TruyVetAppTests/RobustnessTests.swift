@@ -3,6 +3,7 @@ import HTTPTypes
 import Logging
 import Testing
 import TruyVetApp
+import TruyVetSetup
 import TruyVetCore
 
 /// A raw TCP connection to a live test server, for what a careless or hostile client does below HTTP. Its blocking

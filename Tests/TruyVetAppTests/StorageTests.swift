@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TruyVetApp
+import TruyVetSetup
 import TruyVetCore
 
 /// A file-backed application in a fresh data directory, as `truyvet serve` opens it.

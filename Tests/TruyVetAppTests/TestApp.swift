@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Testing
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -7,6 +8,7 @@ import Logging
 import NIOCore
 import TruyVetApp
 import TruyVetCore
+import TruyVetPostgres
 import TruyVetStore
 
 /// An application on an in-memory database with the bundled areas, and helpers to call it.
@@ -15,16 +17,84 @@ struct TestApp {
     static let adminToken = "tv_test-admin-token-000000000000000"
 
     static func make(_ configure: (inout AppConfig) -> Void = { _ in }) async throws -> TestApp {
+        let app = try TruyVet(store: try await makeStore(), keyring: try keyring(), dataKey: SymmetricKey(size: .bits256), config: config(configure))
+        try await app.loadBundledAreasIfEmpty()
+        return TestApp(app: app)
+    }
+
+    static func config(_ configure: (inout AppConfig) -> Void) -> AppConfig {
         var config = AppConfig()
         config.publicURL = "https://qr.truyvet.test"
         config.adminToken = adminToken
         // The tests' example data is from 2021: kept like the demo's, unless a test sets a retention.
         config.retentionDays = 0
         configure(&config)
-        let keyring = try SigningKeyring(keys: [1: SymmetricKey(size: .bits256)], currentID: 1)
-        let app = try TruyVet(store: SQLiteStore(try AppDatabase.inMemory()), keyring: keyring, dataKey: SymmetricKey(size: .bits256), config: config)
-        try await app.loadBundledAreasIfEmpty()
-        return TestApp(app: app)
+        return config
+    }
+
+    static func keyring() throws -> SigningKeyring { try SigningKeyring(keys: [1: SymmetricKey(size: .bits256)], currentID: 1) }
+
+    /// The store every suite runs on: an in-memory SQLite database, or — when `TRUYVET_TEST_DATABASE_URL` names a
+    /// PostgreSQL server (`scripts/test` starts a throwaway one) — a new schema of its own there. The same tests on both
+    /// are the conformance suite.
+    static func makeStore() async throws -> any Store {
+        guard postgresURL != nil else { return SQLiteStore(try AppDatabase.inMemory()) }
+        return try await SetupGate.shared.run {
+            PostgresStore(try await PostgresDatabase.open(url: try newSchemaURL(pool: 3), idleTimeout: .seconds(5)))
+        }
+    }
+
+    /// A few schemas made at a time: every suite starting at once would otherwise bury the database in DDL (and the
+    /// live tests' clients in waiting).
+    actor SetupGate {
+        static let shared = SetupGate()
+        private var running = 0
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+
+        func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+            if running >= 4 { await withCheckedContinuation { waiting.append($0) } } else { running += 1 }
+            defer {
+                if waiting.isEmpty { running -= 1 } else { waiting.removeFirst().resume() }
+            }
+            return try await body()
+        }
+    }
+
+    /// The test server's URL with a schema of its own (made at the first open).
+    static func newSchemaURL(pool: Int) throws -> String {
+        let base = try #require(postgresURL)
+        let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+        return base + (base.contains("?") ? "&" : "?") + "schema=\(schema)&pool=\(pool)"
+    }
+
+    /// Two servers' worth of the product on one new PostgreSQL schema (the same keys, as configuration gives them).
+    static func postgresPair(_ configure: (inout AppConfig) -> Void = { _ in }) async throws -> (TestApp, TestApp) {
+        let url = try newSchemaURL(pool: 6)
+        let config = config(configure)
+        let keyring = try keyring()
+        let dataKey = SymmetricKey(size: .bits256)
+        var apps: [TestApp] = []
+        for _ in 0..<2 {
+            let store = PostgresStore(try await PostgresDatabase.open(url: url, idleTimeout: .seconds(5)))
+            let app = try TruyVet(store: store, keyring: keyring, dataKey: dataKey, config: config)
+            try await app.checkDataKey(dataKey)
+            try await app.loadBundledAreasIfEmpty()
+            apps.append(TestApp(app: app))
+        }
+        return (apps[0], apps[1])
+    }
+
+    static let postgresURL: String? = ProcessInfo.processInfo.environment["TRUYVET_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+
+    /// Runs SQL straight on the store's database, past the store (to show what the database itself refuses).
+    func rawSQL(_ sql: String) async throws {
+        if let store = app.store as? SQLiteStore {
+            try await store.database.writer.write { try $0.execute(sql: sql) }
+        } else if let store = app.store as? PostgresStore {
+            try await store.database.run(unsafeSQL: sql)
+        } else {
+            throw TestFailure("no raw SQL for \(type(of: app.store))")
+        }
     }
 
     struct Reply: Sendable {

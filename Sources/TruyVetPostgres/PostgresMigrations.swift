@@ -1,0 +1,318 @@
+import Foundation
+import PostgresNIO
+import TruyVetCore
+
+/// The PostgreSQL schema as numbered migrations. A migration is never edited once shipped: a change is a new number.
+/// At start the server applies, in one transaction and under a lock (two servers starting together wait for each
+/// other), the migrations the database has not seen, after checking that those it has seen are this build's, in order.
+///
+/// The schema is laid out for distribution (Citus) when one primary is not enough:
+/// - `venues` and `visits` are co-located by `venue_id` (the overlap self-join of tracing stays on one shard); every
+///   unique key of `visits` carries `venue_id` and the partition column `checkin_at`.
+/// - `people`, `cases`, `quarantines`, `follow_ups`, `cards` and `devices` belong to a person (distributed by person);
+///   the per-person read path of tracing (a person's own visits, `visits_person_time`) is a second, routed query.
+/// - `areas`, `settings`, `api_tokens`, `accounts`, `sessions` are small reference tables; nothing references a
+///   distributed table with a foreign key.
+enum PostgresMigrations {
+    struct Migration {
+        let number: Int
+        let name: String
+        let sql: String
+
+        /// The statements, one at a time (the extended protocol runs one per query): each ends with `;` at the end
+        /// of a line, never inside one (a function body keeps its `;` mid-line).
+        var statements: [String] {
+            sql.components(separatedBy: "\n").reduce(into: [""]) { out, line in
+                out[out.count - 1] += line + "\n"
+                if line.hasSuffix(";") { out.append("") }
+            }.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty && !$0.allSatisfy { $0 == ";" } }
+                .filter { statement in !statement.split(separator: "\n").allSatisfy { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") } }
+        }
+    }
+
+    static let all: [Migration] = [
+        Migration(number: 1, name: "areas, venues, tokens, accounts, sessions, settings", sql: """
+            CREATE TABLE areas (
+                code text COLLATE "C" PRIMARY KEY,
+                name text COLLATE "C" NOT NULL,
+                level text NOT NULL CHECK (level IN ('province', 'district', 'commune')),
+                parent_code text COLLATE "C",
+                population bigint CHECK (population >= 0)
+            );
+            CREATE INDEX areas_parent ON areas (parent_code);
+
+            CREATE TABLE venues (
+                id bigint PRIMARY KEY,
+                name text COLLATE "C" NOT NULL,
+                address text NOT NULL,
+                area_code text COLLATE "C" NOT NULL,
+                district_code text COLLATE "C" NOT NULL,
+                province_code text COLLATE "C" NOT NULL,
+                category text NOT NULL,
+                default_stay_minutes bigint NOT NULL,
+                contact_phone_enc bytea NOT NULL,
+                capacity bigint,
+                opening_hours text,
+                short_code text COLLATE "C" NOT NULL,
+                poster_generation bigint NOT NULL DEFAULT 1,
+                created_at double precision NOT NULL,
+                screen_only boolean NOT NULL DEFAULT false
+            );
+            -- A short code is unique across venues. (On Citus: checked by the application's retry, as a unique key
+            -- without the distribution column cannot be declared; a lookup table keyed by the code would hold it.)
+            CREATE UNIQUE INDEX venues_short_code ON venues (short_code);
+            CREATE INDEX venues_area ON venues (area_code, name);
+            CREATE INDEX venues_district ON venues (district_code, name);
+            CREATE INDEX venues_province ON venues (province_code, name);
+
+            CREATE TABLE api_tokens (
+                id bigserial PRIMARY KEY,
+                hash bytea NOT NULL UNIQUE,
+                role text NOT NULL,
+                venue_id bigint,
+                label text COLLATE "C" NOT NULL,
+                created_at double precision NOT NULL,
+                revoked_at double precision,
+                last_used_at double precision
+            );
+
+            CREATE TABLE accounts (
+                id bigserial PRIMARY KEY,
+                username text COLLATE "C" NOT NULL UNIQUE,
+                role text NOT NULL,
+                password_hash text NOT NULL,
+                created_at double precision NOT NULL,
+                disabled_at double precision,
+                failures bigint NOT NULL DEFAULT 0,
+                locked_until double precision
+            );
+
+            CREATE TABLE sessions (
+                hash bytea PRIMARY KEY,
+                token_id bigint REFERENCES api_tokens (id) ON DELETE CASCADE,
+                account_id bigint REFERENCES accounts (id) ON DELETE CASCADE,
+                csrf text NOT NULL,
+                created_at double precision NOT NULL,
+                seen_at double precision NOT NULL,
+                CHECK ((token_id IS NULL) <> (account_id IS NULL))
+            );
+            CREATE INDEX sessions_seen ON sessions (seen_at);
+
+            CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL);
+            """),
+        Migration(number: 2, name: "people, visits by day, idempotency keys, devices, cards, flags", sql: """
+            -- Personal data is sealed (AES-GCM) by the application; lookups use keyed hashes. Instants are whole
+            -- seconds since 1970 UTC. Ids come from sequences and are never reused.
+            CREATE TABLE people (
+                id bigserial PRIMARY KEY,
+                phone_hash bytea NOT NULL UNIQUE,
+                id_hash bytea,
+                name_hash bytea NOT NULL,
+                name_enc bytea NOT NULL,
+                phone_enc bytea NOT NULL,
+                id_enc bytea,
+                created_at bigint NOT NULL
+            );
+            CREATE INDEX people_id_hash ON people (id_hash) WHERE id_hash IS NOT NULL;
+
+            -- Partitioned by the UTC day of the check-in: retention drops whole days. The server makes each day's
+            -- partition before the first visit of that day is written.
+            CREATE SEQUENCE visits_id_seq;
+            CREATE TABLE visits (
+                id bigint NOT NULL DEFAULT nextval('visits_id_seq'),
+                venue_id bigint NOT NULL,
+                person_id bigint NOT NULL,
+                checkin_at bigint NOT NULL,
+                checkout_at bigint,
+                source bigint NOT NULL,
+                device_hash bytea,
+                name_enc bytea NOT NULL,
+                id_hash bytea,
+                id_enc bytea,
+                -- The venue's visits in time order: venue logs, the bounded overlap range scans, import de-duplication.
+                PRIMARY KEY (venue_id, checkin_at, id)
+            ) PARTITION BY RANGE (checkin_at);
+            CREATE INDEX visits_person_time ON visits (person_id, checkin_at);
+            CREATE INDEX visits_id ON visits (id);
+            CREATE INDEX visits_id_hash ON visits (id_hash) WHERE id_hash IS NOT NULL;
+
+            CREATE TABLE idempotency (
+                key_hash bytea PRIMARY KEY,
+                visit_id bigint NOT NULL,
+                created_at bigint NOT NULL
+            );
+            CREATE INDEX idempotency_created ON idempotency (created_at);
+
+            CREATE TABLE devices (
+                device_hash bytea PRIMARY KEY,
+                person_id bigint NOT NULL,
+                updated_at bigint NOT NULL,
+                name_enc bytea,
+                id_hash bytea,
+                id_enc bytea
+            );
+            CREATE INDEX devices_updated ON devices (updated_at);
+            CREATE INDEX devices_person ON devices (person_id);
+
+            CREATE TABLE cards (
+                code_hash bytea PRIMARY KEY,
+                person_id bigint NOT NULL,
+                name_enc bytea NOT NULL,
+                id_hash bytea,
+                id_enc bytea,
+                created_at bigint NOT NULL,
+                used_at bigint NOT NULL
+            );
+            CREATE INDEX cards_person ON cards (person_id);
+            CREATE INDEX cards_used ON cards (used_at);
+            CREATE INDEX cards_id_hash ON cards (id_hash) WHERE id_hash IS NOT NULL;
+
+            CREATE TABLE flags (
+                id bigserial PRIMARY KEY,
+                venue_id bigint NOT NULL,
+                at bigint NOT NULL,
+                kind text NOT NULL,
+                detail text NOT NULL
+            );
+            CREATE INDEX flags_venue ON flags (venue_id, at);
+            CREATE INDEX flags_at ON flags (at);
+            """),
+        Migration(number: 3, name: "cases, quarantines, follow-ups, published windows, the append-only audit log", sql: """
+            CREATE TABLE cases (
+                id bigserial PRIMARY KEY,
+                person_id bigint NOT NULL,
+                area_code text COLLATE "C" NOT NULL,
+                sample_date text NOT NULL,
+                onset_date text,
+                confirmed_at bigint NOT NULL,
+                confirmed_day text NOT NULL,
+                -- The confirmation's local day as days since 1970 (what the level calculator counts by).
+                confirmed_day_number bigint NOT NULL,
+                isolated_at bigint,
+                detected_in text,
+                window_from bigint NOT NULL,
+                window_to bigint NOT NULL,
+                classification text NOT NULL CHECK (classification IN ('community', 'quarantine', 'lockdown')),
+                classification_overridden boolean NOT NULL DEFAULT false,
+                created_at bigint NOT NULL,
+                created_by text NOT NULL
+            );
+            CREATE INDEX cases_person ON cases (person_id);
+            CREATE INDEX cases_window_to ON cases (window_to);
+            CREATE INDEX cases_confirmed ON cases (confirmed_at, id);
+            CREATE INDEX cases_area_confirmed ON cases (area_code, confirmed_at, id);
+            CREATE INDEX cases_community_day ON cases (confirmed_day_number, area_code) WHERE classification = 'community';
+
+            CREATE TABLE quarantines (
+                person_id bigint PRIMARY KEY,
+                since bigint NOT NULL,
+                until bigint,
+                notified_at bigint,
+                case_id bigint,
+                updated_at bigint NOT NULL,
+                updated_by text NOT NULL
+            );
+
+            CREATE TABLE follow_ups (
+                case_id bigint NOT NULL,
+                person_id bigint NOT NULL,
+                status text NOT NULL CHECK (status IN ('notified', 'unreachable', 'quarantined', 'tested')),
+                result text CHECK (result IN ('positive', 'negative') AND status = 'tested' OR result IS NULL),
+                updated_at bigint NOT NULL,
+                updated_by text NOT NULL,
+                PRIMARY KEY (case_id, person_id)
+            );
+            CREATE INDEX follow_ups_person ON follow_ups (person_id);
+
+            CREATE TABLE published_windows (
+                id bigserial PRIMARY KEY,
+                case_id bigint NOT NULL,
+                venue_id bigint NOT NULL,
+                from_at bigint NOT NULL,
+                to_at bigint NOT NULL,
+                published_at bigint NOT NULL,
+                published_by text NOT NULL,
+                withdrawn_at bigint
+            );
+            CREATE INDEX published_windows_case ON published_windows (case_id);
+            CREATE INDEX published_windows_venue ON published_windows (venue_id, to_at);
+            CREATE INDEX published_windows_to ON published_windows (to_at);
+
+            CREATE TABLE audit (
+                id bigserial PRIMARY KEY,
+                at bigint NOT NULL,
+                token_id bigint,
+                role text NOT NULL,
+                label text NOT NULL,
+                action text NOT NULL,
+                case_id bigint,
+                reason text NOT NULL,
+                detail text NOT NULL
+            );
+            CREATE INDEX audit_at ON audit (at);
+            CREATE INDEX audit_case ON audit (case_id, at);
+            -- Append-only: every change and deletion is refused.
+            CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+            CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+            CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
+            """),
+        Migration(number: 4, name: "reported case counts, weekly figures, announcements", sql: """
+            -- Community cases reported by health offices per area and local day (days since 1970). Traced cases are
+            -- counted from `cases` when read, so there is no second copy to keep in step.
+            CREATE TABLE community_cases (
+                day bigint NOT NULL,
+                area_code text COLLATE "C" NOT NULL,
+                reported bigint NOT NULL DEFAULT 0,
+                PRIMARY KEY (day, area_code)
+            );
+
+            CREATE TABLE area_weeks (
+                day text NOT NULL,
+                code text COLLATE "C" NOT NULL,
+                adult_first_dose double precision CHECK (adult_first_dose BETWEEN 0 AND 100),
+                older_fully_vaccinated double precision CHECK (older_fully_vaccinated BETWEEN 0 AND 100),
+                capacity_met boolean,
+                updated_at bigint NOT NULL,
+                updated_by text NOT NULL,
+                PRIMARY KEY (day, code)
+            );
+
+            CREATE TABLE announcements (
+                id bigserial PRIMARY KEY,
+                code text COLLATE "C" NOT NULL,
+                day text NOT NULL,
+                level bigint NOT NULL CHECK (level BETWEEN 1 AND 4),
+                announced_at bigint NOT NULL,
+                effective_from bigint NOT NULL,
+                announced_by text NOT NULL
+            );
+            CREATE INDEX announcements_code ON announcements (code, announced_at);
+            """),
+    ]
+
+    /// Checks the order of what was applied and applies the rest, in one transaction.
+    static func apply(_ database: PostgresDatabase) async throws {
+        try await database.transaction { c in
+            // One server migrates a schema at a time (the lock, keyed by the schema, ends with the transaction).
+            try await c.execute("SELECT pg_advisory_xact_lock(715489320, hashtext(current_schema()))")
+            try await c.execute("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    number bigint PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                """)
+            let applied = try await c.rows("SELECT number, name FROM schema_migrations ORDER BY number").map {
+                (try $0.get("number", Int.self), try $0.get("name", String.self))
+            }
+            for (index, (number, name)) in applied.enumerated() {
+                guard index < all.count, all[index].number == number, all[index].name == name else {
+                    throw AppError(.unavailable, code: "schema_mismatch",
+                                   message: "the database has migration \(number) (\(name)), which this build of TruyVet does not know in that place; run the newest build")
+                }
+            }
+            for migration in all.dropFirst(applied.count) {
+                for statement in migration.statements { try await c.execute(PostgresQuery(unsafeSQL: statement)) }
+                try await c.execute("INSERT INTO schema_migrations (number, name) VALUES (\(migration.number), \(migration.name))")
+            }
+        }
+    }
+}
