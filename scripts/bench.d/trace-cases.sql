@@ -7,8 +7,8 @@ INSERT OR IGNORE INTO people (id, phone_hash, id_hash, name_hash, name_enc, phon
 SELECT 200000000 + k, randomblob(16), NULL, randomblob(16), randomblob(48), randomblob(40), NULL, 1637000000 FROM c;
 WITH RECURSIVE c(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM c WHERE k < 1000),
                j(j) AS (SELECT 1 UNION ALL SELECT j + 1 FROM j WHERE j < 40)
-INSERT OR IGNORE INTO visits (venue_id, person_id, checkin_at, checkout_at, source)
-SELECT venue, person, t, t + 1800 + abs(random()) % 3600, 4 FROM (
+INSERT INTO visits (venue_id, person_id, checkin_at, checkout_at, source, name_enc)
+SELECT venue, person, t, t + 1800 + abs(random()) % 3600, 4, randomblob(48) FROM (
   SELECT 900000001 + abs(random()) % 100000 AS venue, 200000000 + k AS person,
          1637000000 + 86400 + (k % 14) * 86400 + (j - 1) * (4 * 86400 / (20 + k % 21)) + abs(random()) % 1800 AS t
   FROM c, j WHERE j <= 20 + k % 21);
