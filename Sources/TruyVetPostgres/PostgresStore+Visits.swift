@@ -169,7 +169,7 @@ extension PostgresStore {
 
     /// A paper log or passenger list in one transaction, whatever its size: its rows streamed in with `COPY`, then the
     /// people added and the visits inserted by two statements, as the row-by-row rule would: the first row of a phone
-    /// decides what a new person's record holds, and a visit already stored (same venue, person and second, also
+    /// decides what a new person's record holds, ids are given in the file's order, and a visit already stored (same venue, person and second, also
     /// earlier in the same file) is a duplicate.
     public func importVisits(_ rows: [ImportedVisit]) async throws -> (inserted: [Int], duplicates: [Int]) {
         guard !rows.isEmpty else { return ([], []) }
@@ -184,8 +184,9 @@ extension PostgresStore {
             try await c.copy(into: "import_rows", text)
             try await c.execute("""
                 INSERT INTO people (phone_hash, id_hash, name_hash, name_enc, phone_enc, id_enc, created_at)
-                SELECT DISTINCT ON (phone_hash) phone_hash, id_hash, name_hash, name_enc, phone_enc, id_enc, \(now)
-                FROM import_rows ORDER BY phone_hash, line
+                SELECT phone_hash, id_hash, name_hash, name_enc, phone_enc, id_enc, \(now) FROM (
+                    SELECT DISTINCT ON (phone_hash) * FROM import_rows ORDER BY phone_hash, line) AS first
+                ORDER BY line
                 ON CONFLICT (phone_hash) DO NOTHING
                 """)
             // Held until commit, as a check-in holds its person: retention cannot delete them meanwhile.
