@@ -23,7 +23,9 @@ public final class PostgresDatabase: Sendable {
         public var database: String
         /// A schema inside the database (its `search_path`); nil: the default (`public`).
         public var schema: String?
+        /// `sslmode=require`: TLS or no connection; `disable`: never TLS; `prefer` (default): TLS when the server offers it.
         public var requireTLS: Bool
+        var tlsDisabled: Bool
         public var poolSize: Int
 
         /// Parses a `postgres://` or `postgresql://` URL; the error names `TRUYVET_DATABASE_URL` (or `setting`).
@@ -44,6 +46,7 @@ public final class PostgresDatabase: Sendable {
                 throw AppError.invalid(setting, "\(setting): sslmode must be disable, prefer or require, got '\(mode)'")
             }
             requireTLS = mode == "require"
+            tlsDisabled = mode == "disable"
             if let schema = query["schema"] {
                 guard schema.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
                     throw AppError.invalid(setting, "\(setting): schema must be lower-case letters, digits and _, got '\(schema)'")
@@ -55,11 +58,7 @@ public final class PostgresDatabase: Sendable {
                 guard let n = Int(raw), (1...200).contains(n) else { throw AppError.invalid(setting, "\(setting): pool must be 1–200 connections, got '\(raw)'") }
                 poolSize = n
             }
-            // A local server is reached without TLS unless asked; elsewhere TLS is used when the server offers it.
-            tlsDisabled = mode == "disable"
         }
-
-        var tlsDisabled: Bool
     }
 
     public let location: Location
@@ -111,13 +110,10 @@ public final class PostgresDatabase: Sendable {
 
     /// A PostgreSQL failure as the product's error (the server's message, never a query's values).
     static func unavailable(_ error: any Error, _ location: Location? = nil) -> any Error {
-        guard error is PSQLError else { return error }
+        guard let error = error as? PSQLError else { return error }
         let place = location.map { " at \($0.host):\($0.port)/\($0.database)" } ?? ""
-        if let error = error as? PSQLError {
-            let message = error.serverInfo?[.message] ?? "\(error.code)"
-            return AppError(.unavailable, code: "database_unavailable", message: "PostgreSQL\(place): \(message)")
-        }
-        return error
+        let message = error.serverInfo?[.message] ?? "\(error.code)"
+        return AppError(.unavailable, code: "database_unavailable", message: "PostgreSQL\(place): \(message)")
     }
 
     // MARK: Queries
@@ -131,29 +127,21 @@ public final class PostgresDatabase: Sendable {
     /// hold the request). A lease granted after the answer was given is handed back unused.
     func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let client = client
-        return try await Self.race(deadline: Self.leaseTimeout, onlyUntilClaimed: true,
-                                   message: "PostgreSQL gave no connection within \(Self.leaseTimeout.components.seconds) s; try again") { race in
-            try await client.withConnection { connection in
-                guard race.claim() else { throw CancellationError() }
-                return try await body(connection)
-            }
-        }
-    }
-
-    /// Runs `body` in a task of its own and answers with its result, or with an error once `deadline` passes (when
-    /// `onlyUntilClaimed`: only if `body` has not claimed the race by then).
-    static func race<T: Sendable>(deadline: Duration, onlyUntilClaimed: Bool, message: String,
-                                  _ body: @escaping @Sendable (Race<T>) async throws -> T) async throws -> T {
-        let race = Race<T>()
+        let race = LeaseRace<T>()
         return try await withCheckedThrowingContinuation { continuation in
             race.start(continuation)
             let timer = Task {
-                try await Task.sleep(for: deadline)
-                race.giveUp(AppError(.unavailable, code: "database_unavailable", message: message), evenIfClaimed: !onlyUntilClaimed)
+                try await Task.sleep(for: Self.leaseTimeout)
+                race.giveUp(AppError(.unavailable, code: "database_unavailable",
+                                     message: "PostgreSQL gave no connection within \(Self.leaseTimeout.components.seconds) s; try again"))
             }
             Task {
                 do {
-                    race.finish(.success(try await body(race)))
+                    let value = try await client.withConnection { connection in
+                        guard race.claim() else { throw CancellationError() }
+                        return try await body(connection)
+                    }
+                    race.finish(.success(value))
                 } catch {
                     race.finish(.failure(error))
                 }
@@ -307,8 +295,8 @@ public final class PostgresDatabase: Sendable {
     func forgetPartitions() { partitions.withLock { $0.removeAll() } }
 }
 
-/// Who answers first: the work (its result; a lease claims the race when it comes) or the timer.
-final class Race<T: Sendable>: Sendable {
+/// Who answers a lease first: the lease (claimed when it comes, then its result) or the timer (a later lease goes unused).
+final class LeaseRace<T: Sendable>: Sendable {
     private enum State {
         case waiting(CheckedContinuation<T, any Error>?)
         case claimed(CheckedContinuation<T, any Error>?)
@@ -342,19 +330,12 @@ final class Race<T: Sendable>: Sendable {
         c?.resume(with: result)
     }
 
-    /// The timer: answers with `error` when no lease came yet (`evenIfClaimed`: when no result came yet).
-    func giveUp(_ error: any Error, evenIfClaimed: Bool) {
+    /// The timer: answers with `error` when no lease came yet.
+    func giveUp(_ error: any Error) {
         let c: CheckedContinuation<T, any Error>? = state.withLock { s in
-            switch s {
-            case .waiting(let c):
-                s = .answered
-                return c
-            case .claimed(let c) where evenIfClaimed:
-                s = .answered
-                return c
-            default:
-                return nil
-            }
+            guard case .waiting(let c) = s else { return nil }
+            s = .answered
+            return c
         }
         c?.resume(throwing: error)
     }

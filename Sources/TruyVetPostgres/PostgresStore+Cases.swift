@@ -158,7 +158,7 @@ extension PostgresStore {
         try await db.rows("""
             SELECT * FROM published_windows WHERE to_at > \(Self.seconds(since)) AND withdrawn_at IS NULL
               AND (\(venueID)::bigint IS NULL OR venue_id = \(venueID))
-              AND (\(area)::text IS NULL OR venue_id IN (SELECT id FROM venues WHERE \(unescaped: Self.venueAreaColumn(area ?? "")) = \(area)))
+              AND (\(area)::text IS NULL OR venue_id IN (SELECT id FROM venues WHERE \(unescaped: StoreSQL.venueAreaColumn(area ?? "")) = \(area)))
             ORDER BY from_at, id
             """).map(Self.window)
     }
@@ -185,14 +185,9 @@ extension PostgresStore {
             """)[0].get("id")
     }
 
-    /// Text for a LIKE pattern, its wildcards taken literally.
-    static func likeEscaped(_ s: String) -> String {
-        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-    }
-
     public func audit(_ f: AuditFilter) async throws -> [AuditEntry] {
-        let action = f.action.map { Self.likeEscaped($0) + ".%" }
-        let who = f.who.map { "%" + Self.likeEscaped($0) + "%" }
+        let action = f.action.map { StoreSQL.likeEscaped($0) + ".%" }
+        let who = f.who.map { "%" + StoreSQL.likeEscaped($0) + "%" }
         return try await db.rows("""
             SELECT * FROM audit WHERE at >= \(Self.seconds(f.since))
               AND (\(f.caseID)::bigint IS NULL OR case_id = \(f.caseID))
@@ -209,7 +204,7 @@ extension PostgresStore {
     // MARK: Epidemic levels
 
     public func adoption(area: String, from: Date, to: Date) async throws -> [String: AdoptionCounts] {
-        let column = Self.venueAreaColumn(area)
+        let column = StoreSQL.venueAreaColumn(area)
         var out: [String: AdoptionCounts] = [:]
         for row in try await reads.rows("""
             SELECT area_code, category, COUNT(*)::bigint AS n FROM venues WHERE \(unescaped: column) = \(area) GROUP BY area_code, category

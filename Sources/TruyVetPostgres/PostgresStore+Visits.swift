@@ -6,16 +6,6 @@ import TruyVetCore
 extension PostgresStore {
     static let visitColumns = "v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source"
 
-    /// The same person's next check-in after visit `v` that may end it (the same device or card, or a tracer's or an
-    /// admin's import), within the longest stay; a later visit in the same second counts. A bounded range scan of
-    /// `visits_person_time`, as in the SQLite store.
-    static let nextCheckinColumn = """
-        (SELECT MIN(n.checkin_at) FROM visits n WHERE n.person_id = v.person_id AND n.checkin_at >= v.checkin_at
-          AND n.checkin_at < v.checkin_at + \(Int64(Stay.maximum))
-          AND NOT (n.checkin_at = v.checkin_at AND n.id <= v.id)
-          AND (n.source = \(VisitSource.importFile.rawValue) OR (n.device_hash IS NOT NULL AND n.device_hash = v.device_hash))) AS next_checkin
-        """
-
     static func visit(_ row: PostgresRandomAccessRow) throws -> Visit {
         Visit(id: try row.get("id"), venueID: try row.get("venue_id"), personID: try row.get("person_id"),
               checkinAt: date(try row.get("checkin_at", Int64.self)), checkoutAt: date(try row.get("checkout_at", Int64?.self)),
@@ -138,7 +128,7 @@ extension PostgresStore {
     /// Visits with what was declared at each and the next check-in that may end it.
     static let recordSelect = """
         SELECT v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source,
-               p.phone_hash, v.id_hash, v.name_enc, p.phone_enc, v.id_enc, \(nextCheckinColumn)
+               p.phone_hash, v.id_hash, v.name_enc, p.phone_enc, v.id_enc, \(StoreSQL.nextCheckin)
         FROM visits v JOIN people p ON p.id = v.person_id
         """
 
@@ -309,7 +299,7 @@ extension PostgresStore {
     /// bounded index range scan per range (of the primary key by venue, of `visits_person_time` by person).
     public static func staysSQL(byVenue: Bool) -> String {
         """
-        SELECT r.ord, v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source, \(nextCheckinColumn),
+        SELECT r.ord, v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source, \(StoreSQL.nextCheckin),
                ve.default_stay_minutes, ve.category
         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(key, from_at, to_at, ord)
         JOIN visits v ON v.\(byVenue ? "venue_id" : "person_id") = r.key AND v.checkin_at >= r.from_at AND v.checkin_at < r.to_at

@@ -106,17 +106,8 @@ public struct PostgresStore: Store {
 
     public func venues(inArea code: String, limit: Int, offset: Int) async throws -> [Venue] {
         try await db.rows("""
-            SELECT * FROM venues WHERE \(unescaped: Self.venueAreaColumn(code)) = \(code) ORDER BY name, id LIMIT \(limit) OFFSET \(offset)
+            SELECT * FROM venues WHERE \(unescaped: StoreSQL.venueAreaColumn(code)) = \(code) ORDER BY name, id LIMIT \(limit) OFFSET \(offset)
             """).map(Self.venue)
-    }
-
-    /// The venues column that holds an area code of this length (province 2 digits, district 3, commune 5).
-    static func venueAreaColumn(_ code: String) -> String {
-        switch code.count {
-        case 2: "province_code"
-        case 3: "district_code"
-        default: "area_code"
-        }
     }
 
     public func rotatePoster(venueID: Int64, shortCode: String) async throws -> Venue? {

@@ -69,15 +69,6 @@ enum VisitSQL {
     static func seconds(_ date: Date) -> Int64 { CheckinRules.seconds(date) }
     static func date(_ seconds: Int64) -> Date { CheckinRules.date(seconds) }
 
-    /// The same person's next check-in after visit `v` that may end it (`Stay.ends`: the same device or card, or a
-    /// tracer's or admin's import), within the longest stay, as `next_checkin`. A later visit in the same second counts.
-    /// (A range seek on `visits_person_time`, bounded by `Stay.maximum`.)
-    static let nextCheckinColumn = """
-        (SELECT MIN(n.checkin_at) FROM visits n WHERE n.person_id = v.person_id AND n.checkin_at >= v.checkin_at
-          AND n.checkin_at < v.checkin_at + \(Int64(Stay.maximum))
-          AND NOT (n.checkin_at = v.checkin_at AND n.id <= v.id)
-          AND (n.source = \(VisitSource.importFile.rawValue) OR (n.device_hash IS NOT NULL AND n.device_hash = v.device_hash))) AS next_checkin
-        """
     static func nextCheckin(_ row: Row) -> Date? { (row["next_checkin"] as Int64?).map(date) }
 
     /// A row with the visit, `next_checkin`, and the venue's `default_stay_minutes` and `category`.
@@ -153,7 +144,7 @@ enum VisitSQL {
     /// check-in that may end it. Never the person record's name or ID number: those may come from another venue.
     static let recordSelect = """
         SELECT v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source,
-               p.phone_hash, v.id_hash, v.name_enc, p.phone_enc, v.id_enc, \(nextCheckinColumn)
+               p.phone_hash, v.id_hash, v.name_enc, p.phone_enc, v.id_enc, \(StoreSQL.nextCheckin)
         FROM visits v JOIN people p ON p.id = v.person_id
         """
 

@@ -121,11 +121,6 @@ extension SQLiteStore {
         }
     }
 
-    /// Text for a LIKE pattern, its wildcards taken literally.
-    static func likeEscaped(_ s: String) -> String {
-        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-    }
-
     public func updateCase(_ c: CaseRecord) async throws {
         try await writer.write { db in
             try db.execute(sql: """
@@ -213,7 +208,7 @@ extension SQLiteStore {
             arguments += [venueID]
         }
         if let area {
-            let column = Self.venueAreaColumn(area)
+            let column = StoreSQL.venueAreaColumn(area)
             filter += " AND venue_id IN (SELECT id FROM venues WHERE \(column) = ?)"
             arguments += [area]
         }
@@ -251,11 +246,11 @@ extension SQLiteStore {
         if let id = f.caseID { conditions.append("case_id = ?"); arguments.append(id.databaseValue) }
         if let action = f.action {
             conditions.append("(action = ? OR action LIKE ? ESCAPE '\\')")
-            arguments += [action.databaseValue, (Self.likeEscaped(action) + ".%").databaseValue]
+            arguments += [action.databaseValue, (StoreSQL.likeEscaped(action) + ".%").databaseValue]
         }
         if let who = f.who {
             conditions.append("label LIKE ? ESCAPE '\\'")
-            arguments.append(("%" + Self.likeEscaped(who) + "%").databaseValue)
+            arguments.append(("%" + StoreSQL.likeEscaped(who) + "%").databaseValue)
         }
         arguments.append(f.limit.databaseValue)
         let sql = "SELECT * FROM audit WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?"

@@ -8,17 +8,8 @@ extension SQLiteStore {
         try await writer.read { try Row.fetchAll($0, sql: "SELECT * FROM areas").map(Self.area) }
     }
 
-    /// The venues column that holds an area code of this length (province 2 digits, district 3, commune 5).
-    static func venueAreaColumn(_ code: String) -> String {
-        switch code.count {
-        case 2: "province_code"
-        case 3: "district_code"
-        default: "area_code"
-        }
-    }
-
     public func adoption(area: String, from: Date, to: Date) async throws -> [String: AdoptionCounts] {
-        let column = Self.venueAreaColumn(area)
+        let column = StoreSQL.venueAreaColumn(area)
         return try await writer.read { db in
             var out: [String: AdoptionCounts] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT area_code, category, COUNT(*) AS n FROM venues WHERE \(column) = ? GROUP BY area_code, category",

@@ -99,11 +99,7 @@ public struct SQLiteStore: Store {
     }
 
     public func venues(inArea code: String, limit: Int, offset: Int) async throws -> [Venue] {
-        let column = switch code.count {
-        case 2: "province_code"
-        case 3: "district_code"
-        default: "area_code"
-        }
+        let column = StoreSQL.venueAreaColumn(code)
         return try await writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM venues WHERE \(column) = ? ORDER BY name, id LIMIT ? OFFSET ?",
                              arguments: [code, limit, offset]).map(Self.venue)
@@ -461,7 +457,7 @@ extension SQLiteStore {
 
     public func stays(byVenue: Bool, ranges: [StayRange]) async throws -> [[StayRow]] {
         let sql = """
-            SELECT v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source, \(VisitSQL.nextCheckinColumn),
+            SELECT v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source, \(StoreSQL.nextCheckin),
                    ve.default_stay_minutes, ve.category
             FROM visits v JOIN venues ve ON ve.id = v.venue_id
             WHERE v.\(byVenue ? "venue_id" : "person_id") = ? AND v.checkin_at >= ? AND v.checkin_at < ?

@@ -1,0 +1,29 @@
+import Foundation
+
+/// The SQL that states a rule of the domain, shared by both stores (standard SQL, the same in SQLite and PostgreSQL),
+/// so the two cannot drift apart.
+public enum StoreSQL {
+    /// The same person's next check-in after visit `v` that may end it (`Stay.ends`: the same device or card, or a
+    /// tracer's or an admin's import), within the longest stay, as `next_checkin`; a later visit in the same second
+    /// counts. (A range seek on the person's `(person_id, checkin_at)` index, bounded by `Stay.maximum`.)
+    public static let nextCheckin = """
+        (SELECT MIN(n.checkin_at) FROM visits n WHERE n.person_id = v.person_id AND n.checkin_at >= v.checkin_at
+          AND n.checkin_at < v.checkin_at + \(Int64(Stay.maximum))
+          AND NOT (n.checkin_at = v.checkin_at AND n.id <= v.id)
+          AND (n.source = \(VisitSource.importFile.rawValue) OR (n.device_hash IS NOT NULL AND n.device_hash = v.device_hash))) AS next_checkin
+        """
+
+    /// The venues column that holds an area code of this length (province 2 digits, district 3, commune 5).
+    public static func venueAreaColumn(_ code: String) -> String {
+        switch code.count {
+        case 2: "province_code"
+        case 3: "district_code"
+        default: "area_code"
+        }
+    }
+
+    /// Text for a LIKE pattern (with `ESCAPE '\'`), its wildcards taken literally.
+    public static func likeEscaped(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+    }
+}
