@@ -70,7 +70,7 @@ let package = Package(
             "TruyVetApp", "TruyVetSetup",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "truyvet-bench", dependencies: ["TruyVetApp", "TruyVetSetup", "TruyVetCore", "TruyVetQR"]),
+        .executableTarget(name: "truyvet-bench", dependencies: ["TruyVetApp", "TruyVetSetup", "TruyVetCore", "TruyVetQR", "TruyVetPostgres"]),
 
         // Helpers for tests: run zbarimg, pdftoppm, pdftotext on what the product renders.
         .target(name: "TruyVetTestSupport", dependencies: ["TruyVetCore"], path: "Tests/Support"),

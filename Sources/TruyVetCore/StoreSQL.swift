@@ -6,12 +6,19 @@ public enum StoreSQL {
     /// The same person's next check-in after visit `v` that may end it (`Stay.ends`: the same device or card, or a
     /// tracer's or an admin's import), within the longest stay, as `next_checkin`; a later visit in the same second
     /// counts. (A range seek on the person's `(person_id, checkin_at)` index, bounded by `Stay.maximum`.)
-    public static let nextCheckin = """
+    public static let nextCheckin = nextCheckin(alsoWithin: nil)
+
+    /// The same, with `alsoWithin` (two SQL expressions known before the query runs, such as bound parameters) as
+    /// outer bounds of `n.checkin_at` that hold for every row: a store whose visits are split by day plans the seek in
+    /// those days only.
+    public static func nextCheckin(alsoWithin bounds: (from: String, to: String)?) -> String {
+        """
         (SELECT MIN(n.checkin_at) FROM visits n WHERE n.person_id = v.person_id AND n.checkin_at >= v.checkin_at
-          AND n.checkin_at < v.checkin_at + \(Int64(Stay.maximum))
+          AND n.checkin_at < v.checkin_at + \(Int64(Stay.maximum))\(bounds.map { " AND n.checkin_at >= \($0.from) AND n.checkin_at < \($0.to)" } ?? "")
           AND NOT (n.checkin_at = v.checkin_at AND n.id <= v.id)
           AND (n.source = \(VisitSource.importFile.rawValue) OR (n.device_hash IS NOT NULL AND n.device_hash = v.device_hash))) AS next_checkin
         """
+    }
 
     /// The venues column that holds an area code of this length (province 2 digits, district 3, commune 5).
     public static func venueAreaColumn(_ code: String) -> String {

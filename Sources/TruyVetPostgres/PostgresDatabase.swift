@@ -151,15 +151,16 @@ public final class PostgresDatabase: Sendable {
     }
 
     /// Runs a statement and returns its rows (read whole: answers here are small or paged).
+    /// `raw`: PostgreSQL's own errors reach the caller as they are (to tell a lost race from a failure).
     @discardableResult
-    func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+    func rows(_ query: PostgresQuery, raw: Bool = false) async throws -> [PostgresRandomAccessRow] {
         do {
             let logger = logger
             return try await withConnection { connection in
                 try await Self.statement(query, on: connection, logger: logger)
             }
         } catch {
-            throw Self.unavailable(error)
+            throw raw ? error : Self.unavailable(error)
         }
     }
 
@@ -264,6 +265,46 @@ public final class PostgresDatabase: Sendable {
             if name.hasPrefix("visits_d"), let day = Int64(name.dropFirst("visits_d".count)) { days.insert(day) }
         }
         partitions.withLock { $0 = days }
+    }
+
+    /// Takes a day out of the visits table without blocking check-ins (`CONCURRENTLY`, which cannot run inside a
+    /// transaction). A detach left pending by a crash is finished; a day another server detached meanwhile is left
+    /// to `dropDetached`.
+    func detach(_ name: String) async throws {
+        do {
+            try await run(unsafeSQL: "ALTER TABLE visits DETACH PARTITION \(name) CONCURRENTLY", raw: true)
+        } catch let error as PSQLError where error.sqlState == "55000" {
+            // "pending detach": an earlier detach stopped half-way.
+            try await run(unsafeSQL: "ALTER TABLE visits DETACH PARTITION \(name) FINALIZE")
+        } catch let error as PSQLError where ["42P01", "42P16"].contains(error.sqlState) {
+            // Gone, or no longer a partition: another server's purge got there first.
+        } catch {
+            throw Self.unavailable(error)
+        }
+    }
+
+    /// The days whose table exists outside the visits table (detached by a purge, not yet dropped).
+    func detachedDays() async throws -> [Int64] {
+        try await rows("""
+            SELECT c.relname FROM pg_class c WHERE c.relnamespace = to_regnamespace(current_schema()) AND c.relkind = 'r'
+              AND c.relname LIKE 'visits\\_d%' AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)
+            """).compactMap { row in Int64(try row.get("relname", String.self).dropFirst("visits_d".count)) }.sorted()
+    }
+
+    /// Reads a detached day's visitors and count, and drops it; nil when another server dropped it first.
+    func dropDetached(_ name: String) async throws -> (count: Int, holders: [Int64])? {
+        do {
+            return try await transaction(raw: true) { c in
+                let holders: [Int64] = try await c.rows("SELECT DISTINCT person_id FROM \(unescaped: name)").map { try $0.get("person_id") }
+                let count: Int = try await c.rows("SELECT COUNT(*)::bigint AS n FROM \(unescaped: name)")[0].get("n")
+                try await c.execute("DROP TABLE \(unescaped: name)")
+                return (count, holders)
+            }
+        } catch let error as PSQLError where error.sqlState == "42P01" {
+            return nil
+        } catch {
+            throw Self.unavailable(error)
+        }
     }
 
     /// Makes the partitions of these days when missing (any server may make one; a race between two is harmless).

@@ -20,11 +20,12 @@ enum PostgresMigrations {
         let sql: String
 
         /// The statements, one at a time (the extended protocol runs one per query): each ends with `;` at the end
-        /// of a line, never inside one (a function body keeps its `;` mid-line).
+        /// of a line, outside a `$$`-quoted function body (whose own statements end with `;` too).
         var statements: [String] {
             sql.components(separatedBy: "\n").reduce(into: [""]) { out, line in
                 out[out.count - 1] += line + "\n"
-                if line.hasSuffix(";") { out.append("") }
+                let insideBody = out[out.count - 1].components(separatedBy: "$$").count % 2 == 0
+                if line.hasSuffix(";") && !insideBody { out.append("") }
             }.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty && !$0.allSatisfy { $0 == ";" } }
                 .filter { statement in !statement.split(separator: "\n").allSatisfy { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") } }
         }
@@ -288,6 +289,76 @@ enum PostgresMigrations {
                 announced_by text NOT NULL
             );
             CREATE INDEX announcements_code ON announcements (code, announced_at);
+            """),
+        Migration(number: 5, name: "a check-in in one statement", sql: """
+            -- A check-in in one round trip: the idempotency key's visit, else the person (added or locked),
+            -- else the same device's visit that is still open at this venue, else a new visit. The caller passes what
+            -- the application's rules decide: the horizon (no stay is longer) and how long an open visit lasts at this
+            -- venue, so "already checked in here" means the same in both stores. The person's row stays locked until
+            -- the statement ends: the same person's check-ins on two servers take turns, and retention cannot delete
+            -- a person a check-in is about to give a visit. A key another server stored meanwhile, or a day without a
+            -- partition, fails the whole statement (nothing is stored) and the server tries again.
+            -- On Citus this runs on the coordinator: its statements are routed by person (people) and by venue
+            -- (visits), or it is made a distributed function of the venue.
+            -- The person with this phone (and whether this call added them), locked until the transaction ends.
+            -- What is stored about an existing person is never changed.
+            CREATE FUNCTION ensure_person(p_phone_hash bytea, p_id_hash bytea, p_name_hash bytea, p_name_enc bytea,
+                p_phone_enc bytea, p_id_enc bytea, p_now bigint, OUT id bigint, OUT is_new boolean)
+            LANGUAGE plpgsql AS $$
+            #variable_conflict use_column
+            BEGIN
+                LOOP
+                    INSERT INTO people AS p (phone_hash, id_hash, name_hash, name_enc, phone_enc, id_enc, created_at)
+                    VALUES (p_phone_hash, p_id_hash, p_name_hash, p_name_enc, p_phone_enc, p_id_enc, p_now)
+                    ON CONFLICT (phone_hash) DO NOTHING RETURNING p.id INTO id;
+                    IF id IS NOT NULL THEN is_new := true; RETURN; END IF;
+                    -- Deleted by retention between the two statements: add them again.
+                    SELECT p.id INTO id FROM people p WHERE p.phone_hash = p_phone_hash FOR NO KEY UPDATE;
+                    IF id IS NOT NULL THEN is_new := false; RETURN; END IF;
+                END LOOP;
+            END $$;
+
+            CREATE FUNCTION checkin_visit(
+                p_key_hash bytea, p_phone_hash bytea, p_id_hash bytea, p_name_hash bytea, p_name_enc bytea,
+                p_phone_enc bytea, p_id_enc bytea, p_now bigint, p_venue_id bigint, p_at bigint, p_source bigint,
+                p_device bytea, p_horizon bigint, p_open_seconds bigint,
+                OUT outcome text, OUT id bigint, OUT venue_id bigint, OUT person_id bigint, OUT checkin_at bigint,
+                OUT checkout_at bigint, OUT source bigint)
+            LANGUAGE plpgsql AS $$
+            #variable_conflict use_column
+            DECLARE
+                v_person bigint;
+                v_new boolean := false;
+                v_latest record;
+            BEGIN
+                IF p_key_hash IS NOT NULL THEN
+                    SELECT 'replayed', x.id, x.venue_id, x.person_id, x.checkin_at, x.checkout_at, x.source
+                    INTO outcome, id, venue_id, person_id, checkin_at, checkout_at, source
+                    FROM idempotency k JOIN visits x ON x.id = k.visit_id WHERE k.key_hash = p_key_hash;
+                    IF FOUND THEN RETURN; END IF;
+                END IF;
+                SELECT e.id, e.is_new INTO v_person, v_new
+                FROM ensure_person(p_phone_hash, p_id_hash, p_name_hash, p_name_enc, p_phone_enc, p_id_enc, p_now) e;
+                IF NOT v_new AND p_device IS NOT NULL THEN
+                    SELECT x.id, x.venue_id, x.person_id, x.checkin_at, x.checkout_at, x.source INTO v_latest
+                    FROM visits x WHERE x.person_id = v_person AND x.checkin_at >= p_horizon AND x.device_hash = p_device
+                    ORDER BY x.checkin_at DESC, x.id DESC LIMIT 1;
+                    IF FOUND AND v_latest.venue_id = p_venue_id AND v_latest.checkout_at IS NULL
+                        AND v_latest.checkin_at <= p_at AND p_at < v_latest.checkin_at + p_open_seconds THEN
+                        outcome := 'open'; id := v_latest.id; venue_id := v_latest.venue_id; person_id := v_person;
+                        checkin_at := v_latest.checkin_at; checkout_at := NULL; source := v_latest.source;
+                    END IF;
+                END IF;
+                IF outcome IS NULL THEN
+                    INSERT INTO visits AS x (venue_id, person_id, checkin_at, checkout_at, source, device_hash, name_enc, id_hash, id_enc)
+                    VALUES (p_venue_id, v_person, p_at, NULL, p_source, p_device, p_name_enc, p_id_hash, p_id_enc)
+                    RETURNING 'created', x.id, x.venue_id, x.person_id, x.checkin_at, x.checkout_at, x.source
+                    INTO outcome, id, venue_id, person_id, checkin_at, checkout_at, source;
+                END IF;
+                IF p_key_hash IS NOT NULL THEN
+                    INSERT INTO idempotency (key_hash, visit_id, created_at) VALUES (p_key_hash, id, p_at);
+                END IF;
+            END $$;
             """),
     ]
 

@@ -312,23 +312,28 @@ extension PostgresStore {
 
     /// Drops every day partition whose visits all ended before `cutoff` (no stay is longer than `Stay.maximum`) — a
     /// file removed, not rows deleted — then deletes the remaining ended visits row by row, up to `limit`.
+    ///
+    /// A day leaves the visits table by `DETACH PARTITION … CONCURRENTLY`, which never holds the lock every check-in
+    /// needs (a plain `DROP` of a partition takes the whole table's lock, and check-ins would wait behind it). The
+    /// detached table is then read for its visitors and dropped; the visitors left with nothing are deleted a batch
+    /// at a time. A day detached but not yet dropped (a crash, another server's purge) is finished by the next purge.
     public func purgeVisits(endedBefore cutoff: Date, limit: Int) async throws -> (visits: Int, people: Int) {
         let cut = Self.seconds(cutoff)
+        func droppable(_ day: Int64) -> Bool { (day + 1) * 86_400 + Int64(Stay.maximum) <= cut }
         try await db.loadPartitions()
         try await db.makePartitionsAhead()
-        let droppable = db.partitions.withLock { $0 }.filter { ($0 + 1) * 86_400 + Int64(Stay.maximum) <= cut }.sorted()
-        var visits = 0, people = 0
-        for day in droppable {
-            let name = PostgresDatabase.partitionName(day)
-            let (count, left) = try await db.transaction { c in
-                let holders: [Int64] = try await c.rows("SELECT DISTINCT person_id FROM \(unescaped: name)").map { try $0.get("person_id") }
-                let count: Int = try await c.rows("SELECT COUNT(*)::bigint AS n FROM \(unescaped: name)")[0].get("n")
-                try await c.execute("DROP TABLE \(unescaped: name)")
-                return (count, try await Self.deleteIfLeftWithNothing(holders, c))
-            }
+        for day in db.partitions.withLock({ $0 }).filter(droppable).sorted() {
+            try await db.detach(PostgresDatabase.partitionName(day))
             _ = db.partitions.withLock { $0.remove(day) }
+        }
+        var visits = 0, people = 0
+        for day in try await db.detachedDays().filter(droppable) {
+            guard let (count, holders) = try await db.dropDetached(PostgresDatabase.partitionName(day)) else { continue }
             visits += count
-            people += left
+            for start in stride(from: 0, to: holders.count, by: Self.peopleBatch) {
+                let batch = Array(holders[start..<min(holders.count, start + Self.peopleBatch)])
+                people += try await db.transaction { c in try await Self.deleteIfLeftWithNothing(batch, c) }
+            }
         }
         let (rows, left) = try await db.transaction { c in
             let holders: [Int64] = try await c.rows("""
@@ -342,6 +347,9 @@ extension PostgresStore {
         }
         return (visits + rows, people + left)
     }
+
+    /// How many people one transaction of retention checks and deletes.
+    static let peopleBatch = 10_000
 
     /// Deletes the listed people who have no visit, card, case or quarantine left, with their devices and follow-ups.
     /// A person a check-in holds (locked) is skipped: that check-in is giving them a visit.

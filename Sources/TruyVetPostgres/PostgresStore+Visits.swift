@@ -34,12 +34,20 @@ extension PostgresStore {
     /// flush (its own group commit), and no process-local queue is needed, so several servers can write at once.
     public func checkin(_ r: CheckinRequest) async throws -> CheckinOutcome {
         try await db.ensurePartitions(days: [PostgresDatabase.day(ofSeconds: Self.seconds(r.at))])
-        let keyHash = CheckinRules.idempotencyKeyHash(r)
-        // A key stored by another server between our read and our write: the transaction is rolled back (nothing was
-        // acknowledged) and the second attempt answers with that server's visit.
+        let query = try Self.checkinQuery(r)
+        // A key stored by another server at the same time: the statement fails whole (nothing was acknowledged) and the
+        // second attempt answers with that server's visit.
         for attempt in 0..<3 {
             do {
-                return try await db.transaction(raw: true) { c in try await Self.checkin(r, keyHash: keyHash, c) }
+                guard let row = try await db.rows(query, raw: true).first else { break }
+                let visit = try Self.visit(row)
+                switch try row.get("outcome", String.self) {
+                case "replayed": return .replayed(visit)
+                case "open":
+                    assert(CheckinRules.isSameOpenVisit(visit, r), "the database's open-visit rule differs from CheckinRules")
+                    return .alreadyOpen(visit)
+                default: return .created(visit)
+                }
             } catch let error as PSQLError where error.sqlState == "23505" && attempt < 2 {
                 continue
             } catch let error as PSQLError where error.sqlState == "23514" && attempt < 2 {
@@ -54,58 +62,27 @@ extension PostgresStore {
         throw AppError(.unavailable, code: "database_busy", message: "the check-in could not be stored; try again")
     }
 
-    static func checkin(_ r: CheckinRequest, keyHash: Data?, _ c: PostgresDatabase.Connection) async throws -> CheckinOutcome {
-        if let keyHash, let row = try await c.rows("""
-            SELECT \(unescaped: visitColumns) FROM idempotency k JOIN visits v ON v.id = k.visit_id WHERE k.key_hash = \(keyHash)
-            """).first {
-            return .replayed(try visit(row))
-        }
-        let (personID, isNew) = try await ensurePerson(r.person, c)
-        let at = seconds(r.at)
-        if !isNew, let device = r.device, let row = try await c.rows("""
-            SELECT \(unescaped: visitColumns) FROM visits v WHERE v.person_id = \(personID) AND v.checkin_at >= \(CheckinRules.openVisitHorizon(r))
-                AND v.device_hash = \(device)
-            ORDER BY v.checkin_at DESC, v.id DESC LIMIT 1
-            """).first {
-            let latest = try visit(row)
-            if CheckinRules.isSameOpenVisit(latest, r) {
-                try await remember(keyHash, latest.id, at, c)
-                return .alreadyOpen(latest)
-            }
-        }
-        let id: Int64 = try await c.rows("""
-            INSERT INTO visits (venue_id, person_id, checkin_at, checkout_at, source, device_hash, name_enc, id_hash, id_enc)
-            VALUES (\(r.venueID), \(personID), \(at), NULL, \(Int64(r.source.rawValue)), \(r.device), \(r.person.name), \(r.person.idHash), \(r.person.idNumber))
-            RETURNING id
-            """)[0].get("id")
-        try await remember(keyHash, id, at, c)
-        return .created(Visit(id: id, venueID: r.venueID, personID: personID, checkinAt: date(at), checkoutAt: nil, source: r.source))
+    /// The check-in as one call of `checkin_visit` (migration 5), with what the rules decide: the horizon, and how long
+    /// an open visit at this venue lasts (the end of a visit with no checkout, measured from its check-in).
+    static func checkinQuery(_ r: CheckinRequest) throws -> PostgresQuery {
+        let p = r.person
+        let openFor = Int64(Stay.effectiveEnd(checkin: Date(timeIntervalSince1970: 0), checkout: nil,
+                                              defaultStayMinutes: r.defaultStayMinutes, nextCheckin: nil).timeIntervalSince1970)
+        return try """
+            SELECT * FROM checkin_visit(\(CheckinRules.idempotencyKeyHash(r)), \(p.phoneHash), \(p.idHash), \(p.nameHash), \(p.name),
+                \(p.phone), \(p.idNumber), \(seconds(Date())), \(r.venueID), \(seconds(r.at)), \(Int64(r.source.rawValue)), \(r.device),
+                \(CheckinRules.openVisitHorizon(r)), \(openFor))
+            """
     }
 
-    /// Stores the key; a key another server stored meanwhile is a unique violation (the caller tries again).
-    private static func remember(_ keyHash: Data?, _ visitID: Int64, _ at: Int64, _ c: PostgresDatabase.Connection) async throws {
-        guard let keyHash else { return }
-        try await c.execute("INSERT INTO idempotency (key_hash, visit_id, created_at) VALUES (\(keyHash), \(visitID), \(at))")
-    }
-
-    /// The person with this phone (and whether this transaction added them), locked until the transaction ends: the
-    /// same person's check-ins on two servers take turns (so "already checked in here" holds across servers), and
-    /// retention cannot delete a person a check-in is about to give a visit. What is stored about an existing person is
-    /// never changed.
+    /// The person with this phone (and whether this transaction added them), locked until the transaction ends
+    /// (`ensure_person`, migration 5): the same person's check-ins on two servers take turns, and retention cannot
+    /// delete a person a check-in is about to give a visit. What is stored about an existing person is never changed.
     static func ensurePerson(_ p: SealedPerson, _ c: PostgresDatabase.Connection) async throws -> (id: Int64, isNew: Bool) {
-        while true {
-            if let row = try await c.rows("""
-                INSERT INTO people (phone_hash, id_hash, name_hash, name_enc, phone_enc, id_enc, created_at)
-                VALUES (\(p.phoneHash), \(p.idHash), \(p.nameHash), \(p.name), \(p.phone), \(p.idNumber), \(seconds(Date())))
-                ON CONFLICT (phone_hash) DO NOTHING RETURNING id
-                """).first {
-                return (try row.get("id"), true)
-            }
-            // Deleted by retention between the two statements: add them again.
-            if let row = try await c.rows("SELECT id FROM people WHERE phone_hash = \(p.phoneHash) FOR NO KEY UPDATE").first {
-                return (try row.get("id"), false)
-            }
-        }
+        let row = try await c.rows("""
+            SELECT id, is_new FROM ensure_person(\(p.phoneHash), \(p.idHash), \(p.nameHash), \(p.name), \(p.phone), \(p.idNumber), \(seconds(Date())))
+            """)[0]
+        return (try row.get("id"), try row.get("is_new"))
     }
 
     public func ensurePerson(_ person: SealedPerson) async throws -> Int64 {
@@ -297,12 +274,17 @@ extension PostgresStore {
 
     /// Every range in one statement (one snapshot): `$1` the venue or person ids, `$2` and `$3` the check-in bounds; a
     /// bounded index range scan per range (of the primary key by venue, of `visits_person_time` by person).
+    /// Each range's visits as its own bounded scan (a lateral join kept apart by `OFFSET 0`: flattened, the planner
+    /// seeks by venue alone and reads the venue's visits of every day), and the next check-in sought only in the days
+    /// the ranges can reach ($4, $5).
     public static func staysSQL(byVenue: Bool) -> String {
         """
-        SELECT r.ord, v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source, \(StoreSQL.nextCheckin),
-               ve.default_stay_minutes, ve.category
+        SELECT r.ord, v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source,
+               \(StoreSQL.nextCheckin(alsoWithin: ("$4", "$5"))), ve.default_stay_minutes, ve.category
         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(key, from_at, to_at, ord)
-        JOIN visits v ON v.\(byVenue ? "venue_id" : "person_id") = r.key AND v.checkin_at >= r.from_at AND v.checkin_at < r.to_at
+        CROSS JOIN LATERAL (
+            SELECT * FROM visits x WHERE x.\(byVenue ? "venue_id" : "person_id") = r.key AND x.checkin_at >= r.from_at AND x.checkin_at < r.to_at
+            OFFSET 0) v
         JOIN venues ve ON ve.id = v.venue_id
         ORDER BY r.ord, v.checkin_at, v.id
         """
@@ -311,9 +293,12 @@ extension PostgresStore {
     public func stays(byVenue: Bool, ranges: [StayRange]) async throws -> [[StayRow]] {
         guard !ranges.isEmpty else { return [] }
         var binds = PostgresBindings()
-        try binds.append(ranges.map(\.id))
-        try binds.append(ranges.map { Self.seconds($0.from) })
-        try binds.append(ranges.map { Self.seconds($0.to) })
+        binds.append(ranges.map(\.id))
+        binds.append(ranges.map { Self.seconds($0.from) })
+        binds.append(ranges.map { Self.seconds($0.to) })
+        // Every visit read starts in [min from, max to); its next check-in is within the longest stay after that.
+        binds.append(Self.seconds(ranges.map(\.from).min()!))
+        binds.append(Self.seconds(ranges.map(\.to).max()!) + Int64(Stay.maximum))
         let rows = try await reads.rows(PostgresQuery(unsafeSQL: Self.staysSQL(byVenue: byVenue), binds: binds))
         var out = [[StayRow]](repeating: [], count: ranges.count)
         for row in rows { out[Int(try row.get("ord", Int64.self)) - 1].append(try Self.stay(row)) }

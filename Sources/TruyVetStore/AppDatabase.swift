@@ -2,29 +2,52 @@ import Foundation
 import GRDB
 import TruyVetCore
 
-/// The SQLite database: owns the writer (a WAL `DatabasePool`) and the schema migrations.
+/// The SQLite database: owns the writer (a WAL `DatabasePool`), the schema migrations and, for a file, the
+/// checkpointer.
 public final class AppDatabase: Sendable {
     public let writer: any DatabaseWriter
+    private let checkpointer: Checkpointer?
 
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer
+        self.checkpointer = nil
         try Self.migrator.migrate(writer)
     }
+
+    private init(_ writer: any DatabaseWriter, checkpointer: Checkpointer) throws {
+        self.writer = writer
+        self.checkpointer = checkpointer
+        try Self.migrator.migrate(writer)
+    }
+
+    /// The writer's page cache: the index pages every check-in touches (the people's phone index, the visits' venue
+    /// and person indexes) stay in memory at national scale (~1 M people, ~10 M visits) within the server's memory.
+    static let writerCacheKiB = 96 * 1024
+    /// The log is emptied by the checkpointer; past this size the file is cut back when it starts over.
+    static let journalSizeLimit = 64 << 20
 
     /// Opens (creating if needed) the database file at `path`.
     public static func open(path: String) throws -> AppDatabase {
         var config = Configuration()
         config.prepareDatabase { db in
+            // Every commit is on disk before it is acknowledged (NORMAL could lose the last ones on a power cut).
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // Deleted rows are overwritten with zeros, so purged personal data is not left in free pages.
             try db.execute(sql: "PRAGMA secure_delete = ON")
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA cache_size = -\(writerCacheKiB)")
+                // Commits never copy the log into the database themselves (that write and its fsync stalled the
+                // check-ins behind it): the checkpointer does it from its own connection.
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+                try db.execute(sql: "PRAGMA journal_size_limit = \(journalSizeLimit)")
+            }
         }
         config.busyMode = .timeout(10)
         try createPrivately(path)
         let pool = try DatabasePool(path: path, configuration: config)
         // SQLite makes the -wal and -shm files with the database's mode; older installs may have made them wider.
         for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) { chmod(file, 0o600) }
-        return try AppDatabase(pool)
+        return try AppDatabase(pool, checkpointer: try Checkpointer(path: path))
     }
 
     /// Creates the database file readable by its owner only (0600), whatever the directory's mode and the umask.

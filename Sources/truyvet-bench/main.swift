@@ -4,6 +4,7 @@ import TruyVetApp
 import TruyVetSetup
 import TruyVetCore
 import TruyVetQR
+import TruyVetPostgres
 
 /// Benchmarks that print figures (they assert nothing: speed is measured here, behaviour in the tests).
 /// Usage: truyvet-bench posters [png|svg|pdf] | truyvet-bench trace DATA_DIR
@@ -16,8 +17,10 @@ struct Bench {
         case "trace" where args.count == 2: try await trace(dataDir: args.last!)
         case "levels" where args.count == 2: try await levels(dataDir: args.last!)
         case "checkins" where args.count == 2: try await checkins(dataDir: args.last!)
+        case "retention" where args.count == 3: try await retention(dataDir: args[args.startIndex + 1], purge: args.last == "purge")
+        case "returning" where args.count == 3: try await returning(dataDir: args[args.startIndex + 1], count: Int(args.last!) ?? 0)
         default:
-            FileHandle.standardError.write(Data("usage: truyvet-bench posters [png|svg|pdf] | truyvet-bench trace|levels|checkins DATA_DIR\n".utf8))
+            FileHandle.standardError.write(Data("usage: truyvet-bench posters [png|svg|pdf] | truyvet-bench trace|levels|checkins DATA_DIR | truyvet-bench returning DATA_DIR N\n".utf8))
             exit(2)
         }
     }
@@ -62,6 +65,89 @@ struct Bench {
         let receiptStart = cpuSeconds()
         for _ in 0..<count { _ = app.receipt(outcome, venue: venues[0]) }
         print(String(format: "  receipt (check-out secret, day code): %4.1f µs of CPU per check-in", (cpuSeconds() - receiptStart) / Double(count) * 1e6))
+    }
+
+    /// Retention on PostgreSQL with check-ins going on: a day of 1,000,000 visits (900,000 by people who have other
+    /// visits, 100,000 by people seen only that day) dropped by the server's own purge, while the caller runs
+    /// check-ins through HTTP (`prepare` makes the day, `purge` drops it). Prints how long the day took to go (its partition gone) and the whole purge, the
+    /// people deleted after it.
+    static func retention(dataDir: String, purge: Bool) async throws {
+        var config = try AppConfig.fromEnvironment()
+        config.dataDir = dataDir
+        config.retentionDays = 21
+        let app = try await TruyVet.open(config: config)
+        guard let store = app.store as? PostgresStore else { print("retention: PostgreSQL only (TRUYVET_DATABASE_URL)"); exit(2) }
+        let db = store.database
+        let day: Int64 = 18_900  // 2021-09-30, before the preloaded visits
+        let name = "visits_d\(day)"
+        let venues = try await db.strings(unsafeSQL: "SELECT COUNT(*)::text FROM venues")[0]
+        let people = try await db.strings(unsafeSQL: "SELECT COALESCE(MAX(id), 0)::text FROM people")[0]
+        let fill = """
+            WITH seen_once AS (
+                INSERT INTO people (phone_hash, name_hash, name_enc, phone_enc, created_at)
+                SELECT sha256(('retention-bench-' || g || '-' || random())::bytea), '\\x00'::bytea, '\\x00'::bytea, '\\x00'::bytea, \(day * 86_400)
+                FROM generate_series(1, 100000) g RETURNING id)
+            INSERT INTO visits (venue_id, person_id, checkin_at, source, name_enc)
+            SELECT 1 + (random() * (\(venues) - 1))::bigint, id, \(day * 86_400) + (random() * 86399)::bigint, 2, '\\x00'::bytea FROM seen_once
+            UNION ALL
+            SELECT 1 + (random() * (\(venues) - 1))::bigint, 1 + (random() * (\(people) - 1))::bigint, \(day * 86_400) + (random() * 86399)::bigint, 2, '\\x00'::bytea
+            FROM generate_series(1, 900000)
+            """
+        if !purge {
+            try await db.run(unsafeSQL: "DROP TABLE IF EXISTS \(name)")
+            try await db.run(unsafeSQL: "CREATE TABLE \(name) PARTITION OF visits FOR VALUES FROM (\(day * 86_400)) TO (\((day + 1) * 86_400))")
+            try await db.run(unsafeSQL: fill)
+            try await db.run(unsafeSQL: "ANALYZE \(name)")
+            print("  a day of \(try await db.strings(unsafeSQL: "SELECT COUNT(*)::text FROM \(name)")[0]) visits made")
+            return
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        // When the day left the visits table (no check-in or trace sees it), and when its table was gone.
+        let gone = Task {
+            var left: Duration?
+            while true {
+                let state = try await db.strings(unsafeSQL: """
+                    SELECT CASE WHEN to_regclass('\(name)') IS NULL THEN 'dropped'
+                                WHEN EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass('\(name)')) THEN 'in' ELSE 'detached' END
+                    """)[0]
+                if state != "in", left == nil { left = start.duration(to: clock.now) }
+                if state == "dropped" { return (left!, start.duration(to: clock.now)) }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        // Now: the day ended 21 days and a day before (the retention), the preloaded days are kept.
+        let report = try await app.purge(now: Date(timeIntervalSince1970: TimeInterval((day + 23) * 86_400)))
+        let total = start.duration(to: clock.now)
+        let (left, dropped) = try await gone.value
+        func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
+        print(String(format: "  retention by partition: the day out of the visits table after %.0f ms (target < 1,000 ms), its table dropped after %.0f ms",
+                     ms(left), ms(dropped)))
+        print(String(format: "  whole purge %.1f s: %d visits, %d people deleted (the day's visitors checked %d at a time)",
+                     ms(total) / 1000, report.visits, report.people, 10_000))
+    }
+
+    /// The phone of returning visitor `i` (the pool `returning` makes and `checkins.lua` draws from).
+    static func returningPhone(_ i: Int) -> String { String(format: "097%07d", i) }
+
+    /// Visitors seen before the measured run: `count` people, each with a check-in two days ago, made by the
+    /// product's own code (the check-in rules, sealing and keyed hashes of this data directory's keys, the store's
+    /// check-in), so the server finds them by their phone as it would a real returning visitor.
+    static func returning(dataDir: String, count: Int) async throws {
+        var config = try AppConfig.fromEnvironment()
+        config.dataDir = dataDir
+        let app = try await TruyVet.open(config: config)
+        let venue = try await app.registerVenue(VenueRegistration(
+            name: "Bench earlier visits", address: "x", areaCode: "01843", category: "restaurant", contactPhone: "0912345678")).venue
+        let twoDaysAgo = Date().addingTimeInterval(-2 * 86400)
+        var requests: [CheckinRequest] = []
+        requests.reserveCapacity(count)
+        for i in 0..<count {
+            requests.append(try app.checkinRequest(venue: venue, person: try PersonInput(name: "Trần Thị Quen", phone: returningPhone(i), idNumber: nil),
+                                                   at: nil, now: twoDaysAgo.addingTimeInterval(Double(i % 3600)), source: .api, idempotencyKey: nil))
+        }
+        let (perSecond, _, _) = storeAlone(app.store, requests[...], inFlight: 1024)
+        print(String(format: "  %d returning visitors made (%.0f check-ins/s)", count, perSecond))
     }
 
     /// Submits every request keeping `inFlight` of them in flight; returns check-ins per second, process CPU seconds

@@ -98,3 +98,56 @@ import TruyVetTestSupport
         }
     }
 }
+
+/// "Already checked in here", as each store decides it, against `CheckinRules.isSameOpenVisit` at the edges: the last
+/// second of the venue's default stay, the first second after it, another venue, after a check-out, a scan dated before
+/// the open visit, another device, and a stay longer than the cap.
+@Suite struct OpenVisitRuleTests {
+    @Test func eachStoreAnswersAlreadyOpenExactlyWhenTheRuleSays() async throws {
+        let t = try await TestApp.make()
+        let app = t.app
+        func venue(_ stay: Int) async throws -> Venue {
+            try await app.registerVenue(VenueRegistration(name: "Quán \(stay)", address: "x", areaCode: "01843", category: "restaurant",
+                                                          defaultStayMinutes: stay, contactPhone: "0912345678")).venue
+        }
+        let short = try await venue(30), other = try await venue(60), long = try await venue(24 * 60)
+        let t0 = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 - 3 * 86400).rounded(.down))
+        var n = 0
+        func request(_ v: Venue, _ at: Date, phone: String, device: String? = "d") throws -> CheckinRequest {
+            CheckinRequest(venueID: v.id, defaultStayMinutes: v.defaultStayMinutes,
+                           person: app.seal(try PersonInput(name: "Khách", phone: phone, idNumber: nil)), at: at, source: .scan,
+                           idempotencyKey: nil, device: device.map { app.cipher.lookupHash("device", "\(phone)-\($0)") })
+        }
+        // (venue of the second scan, its offset from the first, what it is); the first scan is at `short` or `long`.
+        let cases: [(first: Venue, second: Venue, offset: TimeInterval, device: String?, checkedOut: Bool, same: Bool)] = [
+            (short, short, 0, "d", false, true),
+            (short, short, 30 * 60 - 1, "d", false, true),
+            (short, short, 30 * 60, "d", false, false),
+            (short, other, 60, "d", false, false),
+            (short, short, 60, "d", true, false),
+            (short, short, -1, "d", false, false),
+            (short, short, 60, "e", false, false),
+            (short, short, 60, nil, false, false),
+            (long, long, Stay.maximum - 1, "d", false, true),
+            (long, long, Stay.maximum, "d", false, false),
+        ]
+        for c in cases {
+            n += 1
+            let phone = String(format: "0916%06d", n)
+            guard case .created(let first) = try await app.store.checkin(try request(c.first, t0, phone: phone)) else {
+                Issue.record("case \(n): the first scan was not a new visit"); continue
+            }
+            if c.checkedOut { _ = try await app.store.checkout(visitID: first.id, at: t0.addingTimeInterval(30)) }
+            let latest = try #require(try await app.store.visit(id: first.id))
+            let second = try request(c.second, t0.addingTimeInterval(c.offset), phone: phone, device: c.device)
+            let outcome = try await app.store.checkin(second)
+            let rule = c.device == "d" && CheckinRules.isSameOpenVisit(latest, second)
+            #expect(rule == c.same, "case \(n): the rule itself")
+            switch outcome {
+            case .alreadyOpen(let v): #expect(c.same && v.id == first.id, "case \(n): answered already open")
+            case .created(let v): #expect(!c.same && v.id != first.id, "case \(n): answered a new visit")
+            case .replayed: Issue.record("case \(n): answered a replay without a key")
+            }
+        }
+    }
+}

@@ -1,13 +1,23 @@
--- wrk: POST /v1/checkins with a random visitor at a random venue. Venue tokens come from tokens.txt beside this file.
+-- wrk: POST /v1/checkins with a visitor at a random venue. Venue tokens come from tokens.txt in TRUYVET_BENCH_DIR.
+-- TRUYVET_BENCH_RETURNING (0–1, default 0) of the visitors are drawn from the TRUYVET_BENCH_POOL people that
+-- `truyvet-bench returning` made before the run (phones 097 and seven digits); the others are new (a random phone of
+-- 100 million, almost never seen before).
 local tokens = {}
 local dir = os.getenv("TRUYVET_BENCH_DIR") or "."
 for line in io.lines(dir .. "/tokens.txt") do tokens[#tokens + 1] = line end
 local counter = 0
+local returning = tonumber(os.getenv("TRUYVET_BENCH_RETURNING") or "0")
+local pool = tonumber(os.getenv("TRUYVET_BENCH_POOL") or "1")
 math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 1000)
 
 request = function()
   counter = counter + 1
-  local phone = string.format("09%08d", math.random(0, 99999999))
+  local phone
+  if math.random() < returning then
+    phone = string.format("097%07d", math.random(0, pool - 1))
+  else
+    phone = string.format("09%08d", math.random(0, 99999999))
+  end
   local token = tokens[math.random(1, #tokens)]
   local body = '{"token":"' .. token .. '","name":"Nguyễn Văn Khách","phone":"' .. phone .. '"}'
   return wrk.format("POST", "/v1/checkins", {["Content-Type"] = "application/json"}, body)
