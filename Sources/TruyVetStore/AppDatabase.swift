@@ -47,7 +47,7 @@ public final class AppDatabase: Sendable {
         let pool = try DatabasePool(path: path, configuration: config)
         // SQLite makes the -wal and -shm files with the database's mode; older installs may have made them wider.
         for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) { chmod(file, 0o600) }
-        return try AppDatabase(pool, checkpointer: try Checkpointer(path: path))
+        return try AppDatabase(pool, checkpointer: try Checkpointer(path: path, writer: pool))
     }
 
     /// Creates the database file readable by its owner only (0600), whatever the directory's mode and the umask.
