@@ -14,9 +14,10 @@ public enum Decommission {
         var removed: [String] = []
         do {
             let lock = try DataDirectoryLock(dataDir: config.dataDir)
-            let database = try config.sqlitePath()
-            var files = [database, database + "-wal", database + "-shm", database + "-journal", KeyFile.path(dataDir: config.dataDir),
-                         (config.dataDir as NSString).appendingPathComponent("demo.env")]
+            // (On PostgreSQL the database itself is destroyed by `PostgresDatabase.destroyAll`; here, the keys and files.)
+            let database = config.postgresURL == nil ? try config.sqlitePath() : nil
+            var files = (database.map { [$0, $0 + "-wal", $0 + "-shm", $0 + "-journal"] } ?? [])
+                + [KeyFile.path(dataDir: config.dataDir), (config.dataDir as NSString).appendingPathComponent("demo.env")]
             // Anything else the server left in its directory (temporary key files, older databases).
             for name in (try? FileManager.default.contentsOfDirectory(atPath: config.dataDir)) ?? [] where name != "truyvet.lock" {
                 let path = (config.dataDir as NSString).appendingPathComponent(name)

@@ -103,6 +103,33 @@ public final class PostgresDatabase: Sendable {
         return database
     }
 
+    /// The end of the service on PostgreSQL: every table (visits with all their days), sequence and function in
+    /// TruyVet's schema dropped in one transaction. Refused when the schema is not TruyVet's (no `schema_migrations`).
+    /// Copies elsewhere — a standby, backups, archived WAL — are the operator's to destroy; without the data key what
+    /// they hold cannot be read. Returns what was dropped.
+    public func destroyAll() async throws -> [String] {
+        try await transaction { c in
+            guard try await c.rows("SELECT to_regclass('schema_migrations') IS NOT NULL AS ours")[0].get("ours", Bool.self) else {
+                throw AppError(.notFound, code: "not_found", message: "no TruyVet schema in this database (no schema_migrations table)")
+            }
+            let here = "to_regnamespace(current_schema())"
+            let tables: [String] = try await c.rows("""
+                SELECT c.oid::regclass::text AS name FROM pg_class c
+                WHERE c.relnamespace = \(unescaped: here) AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1
+                """).map { try $0.get("name") }
+            let sequences: [String] = try await c.rows("""
+                SELECT c.oid::regclass::text AS name FROM pg_class c WHERE c.relnamespace = \(unescaped: here) AND c.relkind = 'S' ORDER BY 1
+                """).map { try $0.get("name") }
+            let functions: [String] = try await c.rows("""
+                SELECT p.oid::regprocedure::text AS name FROM pg_proc p WHERE p.pronamespace = \(unescaped: here) ORDER BY 1
+                """).map { try $0.get("name") }
+            for table in tables { try await c.execute(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(table) CASCADE")) }
+            for sequence in sequences { try await c.execute(PostgresQuery(unsafeSQL: "DROP SEQUENCE IF EXISTS \(sequence) CASCADE")) }
+            for function in functions { try await c.execute(PostgresQuery(unsafeSQL: "DROP FUNCTION IF EXISTS \(function) CASCADE")) }
+            return tables + sequences + functions
+        }
+    }
+
     /// Ends the pool's connections.
     public func close() {
         runner.cancel()

@@ -360,6 +360,41 @@ enum PostgresMigrations {
                 END IF;
             END $$;
             """),
+        Migration(number: 6, name: "check-ins in groups", sql: """
+            -- Check-ins in groups: one statement (one transaction, one commit) for the check-ins that arrived while the
+            -- previous group was being stored, as SQLite's writer does. Each is `checkin_visit`, taken in the order of
+            -- the phone's hash (two groups lock the same people in the same order, so they never wait on each other in
+            -- a circle) and, for one person, in the order they arrived. An empty value stands for none. A key another
+            -- server stored meanwhile, or a day without a partition, fails the whole group (nothing is stored or
+            -- acknowledged) and the server tries it again.
+            CREATE FUNCTION checkin_visits(
+                p_ord bigint[], p_key_hash bytea[], p_phone_hash bytea[], p_id_hash bytea[], p_name_hash bytea[],
+                p_name_enc bytea[], p_phone_enc bytea[], p_id_enc bytea[], p_now bigint, p_venue_id bigint[], p_at bigint[],
+                p_source bigint[], p_device bytea[], p_horizon bigint[], p_open_seconds bigint[],
+                OUT ord bigint, OUT outcome text, OUT id bigint, OUT venue_id bigint, OUT person_id bigint,
+                OUT checkin_at bigint, OUT checkout_at bigint, OUT source bigint)
+            RETURNS SETOF record
+            LANGUAGE plpgsql AS $$
+            #variable_conflict use_column
+            DECLARE
+                r record;
+            BEGIN
+                FOR r IN
+                    SELECT * FROM unnest(p_ord, p_key_hash, p_phone_hash, p_id_hash, p_name_hash, p_name_enc, p_phone_enc, p_id_enc,
+                        p_venue_id, p_at, p_source, p_device, p_horizon, p_open_seconds)
+                        AS t(o, key_hash, phone_hash, id_hash, name_hash, name_enc, phone_enc, id_enc, venue_id, at, source, device, horizon, open_seconds)
+                    ORDER BY t.phone_hash, t.o
+                LOOP
+                    ord := r.o;
+                    SELECT c.outcome, c.id, c.venue_id, c.person_id, c.checkin_at, c.checkout_at, c.source
+                    INTO outcome, id, venue_id, person_id, checkin_at, checkout_at, source
+                    FROM checkin_visit(NULLIF(r.key_hash, ''::bytea), r.phone_hash, NULLIF(r.id_hash, ''::bytea), r.name_hash, r.name_enc,
+                        r.phone_enc, NULLIF(r.id_enc, ''::bytea), p_now, r.venue_id, r.at, r.source, NULLIF(r.device, ''::bytea),
+                        r.horizon, r.open_seconds) c;
+                    RETURN NEXT;
+                END LOOP;
+            END $$;
+            """),
     ]
 
     /// Checks the order of what was applied and applies the rest, in one transaction.

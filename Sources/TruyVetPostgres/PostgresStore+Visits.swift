@@ -33,28 +33,39 @@ extension PostgresStore {
     /// One transaction per check-in on a pooled connection: PostgreSQL commits concurrent transactions with one WAL
     /// flush (its own group commit), and no process-local queue is needed, so several servers can write at once.
     public func checkin(_ r: CheckinRequest) async throws -> CheckinOutcome {
-        try await db.ensurePartitions(days: [PostgresDatabase.day(ofSeconds: Self.seconds(r.at))])
-        let query = try Self.checkinQuery(r)
-        // A key stored by another server at the same time: the statement fails whole (nothing was acknowledged) and the
-        // second attempt answers with that server's visit.
+        try await batcher.submit(r)
+    }
+
+    /// A group of check-ins in one statement (`checkin_visits`, migration 6), their outcomes in the order given.
+    static func checkins(_ requests: [CheckinRequest], _ db: PostgresDatabase) async throws -> [CheckinOutcome] {
+        let days = Set(requests.map { PostgresDatabase.day(ofSeconds: seconds($0.at)) })
+        try await db.ensurePartitions(days: days)
+        let query = checkinsQuery(requests)
+        // A key stored by another server at the same time, or a day another server dropped: the statement fails whole
+        // (nothing was stored or acknowledged) and the second attempt answers with that server's visit.
         for attempt in 0..<3 {
             do {
-                guard let row = try await db.rows(query, raw: true).first else { break }
-                let visit = try Self.visit(row)
-                switch try row.get("outcome", String.self) {
-                case "replayed": return .replayed(visit)
-                case "open":
-                    assert(CheckinRules.isSameOpenVisit(visit, r), "the database's open-visit rule differs from CheckinRules")
-                    return .alreadyOpen(visit)
-                default: return .created(visit)
+                var out = [CheckinOutcome?](repeating: nil, count: requests.count)
+                for row in try await db.rows(query, raw: true) {
+                    let i = Int(try row.get("ord", Int64.self))
+                    let visit = try Self.visit(row)
+                    switch try row.get("outcome", String.self) {
+                    case "replayed": out[i] = .replayed(visit)
+                    case "open":
+                        assert(CheckinRules.isSameOpenVisit(visit, requests[i]), "the database's open-visit rule differs from CheckinRules")
+                        out[i] = .alreadyOpen(visit)
+                    default: out[i] = .created(visit)
+                    }
                 }
-            } catch let error as PSQLError where error.sqlState == "23505" && attempt < 2 {
+                guard out.allSatisfy({ $0 != nil }) else { break }
+                return out.map { $0! }
+            } catch let error as PSQLError where ["23505", "40P01"].contains(error.sqlState) && attempt < 2 {
                 continue
             } catch let error as PSQLError where error.sqlState == "23514" && attempt < 2 {
                 // No partition for that day (another server dropped or has not made it): make it and try again.
                 db.forgetPartitions()
                 try await db.loadPartitions()
-                try await db.ensurePartitions(days: [PostgresDatabase.day(ofSeconds: Self.seconds(r.at))])
+                try await db.ensurePartitions(days: days)
             } catch {
                 throw PostgresDatabase.unavailable(error)
             }
@@ -62,17 +73,31 @@ extension PostgresStore {
         throw AppError(.unavailable, code: "database_busy", message: "the check-in could not be stored; try again")
     }
 
-    /// The check-in as one call of `checkin_visit` (migration 5), with what the rules decide: the horizon, and how long
-    /// an open visit at this venue lasts (the end of a visit with no checkout, measured from its check-in).
-    static func checkinQuery(_ r: CheckinRequest) throws -> PostgresQuery {
-        let p = r.person
-        let openFor = Int64(Stay.effectiveEnd(checkin: Date(timeIntervalSince1970: 0), checkout: nil,
-                                              defaultStayMinutes: r.defaultStayMinutes, nextCheckin: nil).timeIntervalSince1970)
-        return try """
-            SELECT * FROM checkin_visit(\(CheckinRules.idempotencyKeyHash(r)), \(p.phoneHash), \(p.idHash), \(p.nameHash), \(p.name),
-                \(p.phone), \(p.idNumber), \(seconds(Date())), \(r.venueID), \(seconds(r.at)), \(Int64(r.source.rawValue)), \(r.device),
-                \(CheckinRules.openVisitHorizon(r)), \(openFor))
-            """
+    /// The group as one call of `checkin_visits`, with what the rules decide for each: the horizon, and how long an
+    /// open visit at its venue lasts (the end of a visit with no checkout, measured from its check-in). An empty value
+    /// stands for none (no hash or ciphertext is ever empty).
+    static func checkinsQuery(_ requests: [CheckinRequest]) -> PostgresQuery {
+        func bytes(_ d: Data?) -> ByteBuffer { ByteBuffer(bytes: d ?? Data()) }
+        var binds = PostgresBindings(capacity: 15)
+        binds.append(requests.indices.map(Int64.init))
+        binds.append(requests.map { bytes(CheckinRules.idempotencyKeyHash($0)) })
+        binds.append(requests.map { bytes($0.person.phoneHash) })
+        binds.append(requests.map { bytes($0.person.idHash) })
+        binds.append(requests.map { bytes($0.person.nameHash) })
+        binds.append(requests.map { bytes($0.person.name) })
+        binds.append(requests.map { bytes($0.person.phone) })
+        binds.append(requests.map { bytes($0.person.idNumber) })
+        binds.append(seconds(Date()))
+        binds.append(requests.map(\.venueID))
+        binds.append(requests.map { seconds($0.at) })
+        binds.append(requests.map { Int64($0.source.rawValue) })
+        binds.append(requests.map { bytes($0.device) })
+        binds.append(requests.map(CheckinRules.openVisitHorizon))
+        binds.append(requests.map { r in
+            Int64(Stay.effectiveEnd(checkin: Date(timeIntervalSince1970: 0), checkout: nil, defaultStayMinutes: r.defaultStayMinutes,
+                                    nextCheckin: nil).timeIntervalSince1970)
+        })
+        return PostgresQuery(unsafeSQL: "SELECT * FROM checkin_visits(\((1...15).map { "$\($0)" }.joined(separator: ", ")))", binds: binds)
     }
 
     /// The person with this phone (and whether this transaction added them), locked until the transaction ends

@@ -9,10 +9,12 @@ public struct PostgresStore: Store {
     public let database: PostgresDatabase
     /// A hot standby for the reads that need not see this moment's writes (tracing, levels); the primary when nil.
     let standby: PostgresDatabase?
+    let batcher: PostgresCheckinBatcher
 
     public init(_ database: PostgresDatabase, standby: PostgresDatabase? = nil) {
         self.database = database
         self.standby = standby
+        self.batcher = PostgresCheckinBatcher { [database] requests in try await Self.checkins(requests, database) }
     }
 
     var db: PostgresDatabase { database }

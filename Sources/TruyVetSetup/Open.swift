@@ -27,6 +27,19 @@ extension TruyVet {
     }
 
     /// The store `TRUYVET_DATABASE_URL` names (and, with PostgreSQL, the standby of `TRUYVET_DATABASE_READ_URL`).
+    /// The end of the service: on PostgreSQL, TruyVet's tables, sequences and functions dropped (every server must
+    /// be stopped first), then the data directory's keys and files overwritten and deleted (`Decommission.run`).
+    /// Returns what was destroyed.
+    public static func decommission(config: AppConfig) async throws -> [String] {
+        var destroyed: [String] = []
+        if let url = config.postgresURL {
+            let database = try await PostgresDatabase.open(url: url, migrate: false)
+            defer { database.close() }
+            destroyed += try await database.destroyAll().map { "PostgreSQL: \($0)" }
+        }
+        return destroyed + (try Decommission.run(config: config))
+    }
+
     public static func openStore(config: AppConfig) async throws -> any Store {
         if let url = config.postgresURL {
             let primary = try await PostgresDatabase.open(url: url)

@@ -559,9 +559,12 @@ struct DecommissionCommand: AsyncParsableCommand {
             guard confirm else {
                 throw AppError.invalid("confirm", "this destroys every visit, case and key in \(config.dataDir) and cannot be undone; run again with --confirm")
             }
-            let removed = try Decommission.run(config: config)
-            for path in removed { say("overwritten and deleted: \(path)") }
-            say("decommissioned: \(removed.count) files removed from \(config.dataDir)")
+            let removed = try await TruyVet.decommission(config: config)
+            for path in removed { say(path.hasPrefix("PostgreSQL: ") ? "dropped: \(path)" : "overwritten and deleted: \(path)") }
+            say("decommissioned: \(removed.count) removed (\(config.postgresURL == nil ? config.dataDir : "the PostgreSQL schema and \(config.dataDir)"))")
+            if config.postgresURL != nil {
+                say("PostgreSQL keeps copies you must destroy too: standbys, backups, archived WAL; and the TRUYVET_DATA_KEY given to the servers")
+            }
         } catch { throw fail(error) }
     }
 }

@@ -4,6 +4,7 @@ import Testing
 import TruyVetApp
 import TruyVetCore
 import TruyVetPostgres
+import TruyVetSetup
 import TruyVetTestSupport
 
 /// What only the PostgreSQL store has: several servers on one database, day partitions, the migrations runner, a schema
@@ -164,6 +165,26 @@ struct PostgresTests {
         #expect(report.visits == 4 && report.people == 4)
         #expect(try await db.strings(unsafeSQL: "SELECT COALESCE(to_regclass('\(name)')::text, 'gone')") == ["gone"])
         #expect(try await db.strings(unsafeSQL: "SELECT COUNT(*)::text FROM people") == ["0"])
+    }
+
+    /// The end of the service on PostgreSQL: TruyVet's tables (every day's visits), sequences and functions dropped,
+    /// and the data directory's keys overwritten and deleted; a second run finds no TruyVet schema.
+    @Test func decommissionDropsEverythingOfTruyVet() async throws {
+        var config = AppConfig()
+        config.dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("truyvet-\(UUID().uuidString)").path
+        config.databaseURL = try TestApp.newSchemaURL(pool: 2)
+        let app = try await TruyVet.open(config: config)
+        let venue = try await Self.register(app)
+        _ = try await app.checkin(venue: venue, person: try PersonInput(name: "Nguyễn Thị Hoa", phone: "0901234567", idNumber: nil), source: .api)
+        let db = try #require(app.store as? PostgresStore).database
+        let count = "SELECT COUNT(*)::text FROM pg_class WHERE relnamespace = to_regnamespace(current_schema()) AND relkind IN ('r', 'p', 'S')"
+        #expect(try await Int(db.strings(unsafeSQL: count)[0])! > 20)
+        let removed = try await TruyVet.decommission(config: config)
+        #expect(removed.contains("PostgreSQL: visits") && removed.contains("PostgreSQL: people") && removed.contains { $0.hasSuffix("keys.json") })
+        #expect(try await db.strings(unsafeSQL: count) == ["0"])
+        #expect(try await db.strings(unsafeSQL: "SELECT COUNT(*)::text FROM pg_proc WHERE pronamespace = to_regnamespace(current_schema())") == ["0"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: config.dataDir).isEmpty)
+        await #expect(throws: AppError.self) { try await TruyVet.decommission(config: config) }
     }
 
     /// The overlap reads are bounded range scans of an index, never a scan of the whole table or of a venue's every day.
