@@ -187,6 +187,16 @@ struct PostgresTests {
         await #expect(throws: AppError.self) { try await TruyVet.decommission(config: config) }
     }
 
+    /// TruyVet's connections are named, bounded in time, and never JIT-compile a query (it made a 10 ms tracing read
+    /// take 120 ms once the estimates grew).
+    @Test func connectionsHaveTheProductsSettings() async throws {
+        let t = try await TestApp.make()
+        let db = try Self.database(t)
+        #expect(try await db.strings(unsafeSQL: "SELECT current_setting('jit')") == ["off"])
+        #expect(try await db.strings(unsafeSQL: "SELECT current_setting('application_name')") == ["truyvet"])
+        #expect(try await db.strings(unsafeSQL: "SELECT current_setting('statement_timeout')") == ["2min"])
+    }
+
     /// The overlap reads are bounded range scans of an index, never a scan of the whole table or of a venue's every day.
     @Test func overlapReadsUseTheIndexes() async throws {
         let (a, _) = try await TestApp.postgresPair()
