@@ -123,8 +123,7 @@ struct Bench {
         func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
         print(String(format: "  retention by partition: the day out of the visits table after %.0f ms (target < 1,000 ms), its table dropped after %.0f ms",
                      ms(left), ms(dropped)))
-        print(String(format: "  whole purge %.1f s: %d visits, %d people deleted (the day's visitors checked %d at a time)",
-                     ms(total) / 1000, report.visits, report.people, 10_000))
+        print(String(format: "  whole purge %.1f s: %d visits, %d people deleted", ms(total) / 1000, report.visits, report.people))
     }
 
     /// The phone of returning visitor `i` (the pool `returning` makes and `checkins.lua` draws from).
