@@ -6,14 +6,17 @@ import TruyVetCore
 /// At start the server applies, in one transaction and under a lock (two servers starting together wait for each
 /// other), the migrations the database has not seen, after checking that those it has seen are this build's, in order.
 ///
-/// The schema is laid out for distribution (Citus) when one primary is not enough:
+/// The schema is laid out for distribution (Citus) when one primary is not enough (`citus` below is the plan):
 /// - `venues` and `visits` are co-located by `venue_id` (the overlap self-join of tracing stays on one shard); every
 ///   unique key of `visits` carries `venue_id` and the partition column `checkin_at`.
-/// - `people`, `cases`, `quarantines`, `follow_ups`, `cards` and `devices` belong to a person (distributed by person);
-///   the per-person read path of tracing (a person's own visits, `visits_person_time`) is a second, routed query.
-/// - `areas`, `settings`, `api_tokens`, `accounts`, `sessions` are small reference tables; nothing references a
-///   distributed table with a foreign key.
-enum PostgresMigrations {
+/// - `people` and `quarantines` are distributed by person, `cases` and `follow_ups` by case; the per-person read path
+///   of tracing (a person's own visits, `visits_person_time`) is a second, routed query.
+/// - A key unique across a distributed table has a lookup table of its own, distributed by the key: `phone_index`
+///   (a phone's person) and `venue_codes` (a short code's venue); `devices`, `cards` and `idempotency` are keyed
+///   and distributed by their own hashes.
+/// - `areas`, `settings`, `api_tokens`, `accounts`, `sessions`, the level tables, `flags`, `published_windows` and the
+///   `audit` log of people's actions are reference tables; nothing references a distributed table with a foreign key.
+public enum PostgresMigrations {
     struct Migration {
         let number: Int
         let name: String
@@ -395,7 +398,68 @@ enum PostgresMigrations {
                 END LOOP;
             END $$;
             """),
+        Migration(number: 7, name: "lookup tables for the phone and the short code", sql: """
+            -- On a distributed database a unique key must carry the table's distribution column. A phone is unique
+            -- across people (distributed by their id) and a short code across venues (distributed by their id), so
+            -- each is held by a table keyed by it alone (distributed by that key): a person or a venue is added only
+            -- by the transaction that added its key, and found through it.
+            CREATE TABLE phone_index (phone_hash bytea PRIMARY KEY, person_id bigint NOT NULL);
+            INSERT INTO phone_index (phone_hash, person_id) SELECT phone_hash, id FROM people;
+            ALTER TABLE people DROP CONSTRAINT people_phone_hash_key;
+
+            CREATE TABLE venue_codes (short_code text COLLATE "C" PRIMARY KEY, venue_id bigint NOT NULL);
+            INSERT INTO venue_codes (short_code, venue_id) SELECT short_code, id FROM venues;
+            DROP INDEX venues_short_code;
+
+            -- As before, through the phone's key: the person with this phone (and whether this call added them),
+            -- locked until the transaction ends, so retention (which skips a locked person) cannot delete them.
+            CREATE OR REPLACE FUNCTION ensure_person(p_phone_hash bytea, p_id_hash bytea, p_name_hash bytea, p_name_enc bytea,
+                p_phone_enc bytea, p_id_enc bytea, p_now bigint, OUT id bigint, OUT is_new boolean)
+            LANGUAGE plpgsql AS $$
+            #variable_conflict use_column
+            DECLARE
+                v_id bigint;
+            BEGIN
+                LOOP
+                    SELECT i.person_id INTO v_id FROM phone_index i WHERE i.phone_hash = p_phone_hash;
+                    IF v_id IS NOT NULL THEN
+                        PERFORM 1 FROM people p WHERE p.id = v_id FOR NO KEY UPDATE;
+                        IF FOUND THEN id := v_id; is_new := false; RETURN; END IF;
+                        -- Deleted by retention meanwhile, with their key: add them again.
+                    ELSE
+                        v_id := nextval('people_id_seq');
+                        INSERT INTO phone_index (phone_hash, person_id) VALUES (p_phone_hash, v_id) ON CONFLICT DO NOTHING;
+                        IF FOUND THEN
+                            INSERT INTO people (id, phone_hash, id_hash, name_hash, name_enc, phone_enc, id_enc, created_at)
+                            VALUES (v_id, p_phone_hash, p_id_hash, p_name_hash, p_name_enc, p_phone_enc, p_id_enc, p_now);
+                            id := v_id; is_new := true; RETURN;
+                        END IF;
+                        -- Another check-in added this phone meanwhile: take theirs.
+                    END IF;
+                END LOOP;
+            END $$;
+            """),
     ]
+
+    /// What an operator runs on a Citus coordinator after the migrations, to distribute the schema: every table is
+    /// either a reference table (small, copied to every node) or distributed by the column named here. A test checks
+    /// that this covers every table, that every unique key carries its table's distribution column, and that no
+    /// foreign key points at a distributed table; the README shows the same text.
+    public static let citus = """
+        SELECT create_reference_table(t) FROM unnest(ARRAY['areas', 'settings', 'api_tokens', 'accounts', 'sessions',
+               'schema_migrations', 'community_cases', 'area_weeks', 'announcements', 'flags', 'published_windows', 'audit']) AS t;
+        SELECT create_distributed_table('venues', 'id');
+        SELECT create_distributed_table('visits', 'venue_id', colocate_with => 'venues');  -- the F1 self-join stays on one shard
+        SELECT create_distributed_table('people', 'id');
+        SELECT create_distributed_table('quarantines', 'person_id', colocate_with => 'people');
+        SELECT create_distributed_table('cases', 'id');
+        SELECT create_distributed_table('follow_ups', 'case_id', colocate_with => 'cases');
+        SELECT create_distributed_table('phone_index', 'phone_hash');
+        SELECT create_distributed_table('venue_codes', 'short_code');
+        SELECT create_distributed_table('devices', 'device_hash');
+        SELECT create_distributed_table('cards', 'code_hash');
+        SELECT create_distributed_table('idempotency', 'key_hash');
+        """
 
     /// Checks the order of what was applied and applies the rest, in one transaction.
     static func apply(_ database: PostgresDatabase) async throws {

@@ -351,7 +351,8 @@ extension PostgresStore {
     /// How many people one transaction of retention checks and deletes.
     static let peopleBatch = 10_000
 
-    /// Deletes the listed people who have no visit, card, case or quarantine left, with their devices and follow-ups.
+    /// Deletes the listed people who have no visit, card, case or quarantine left, with their phone's key, devices and
+    /// follow-ups.
     /// A person a check-in holds (locked) is skipped: that check-in is giving them a visit.
     static func deleteIfLeftWithNothing(_ ids: [Int64], _ c: PostgresDatabase.Connection) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
@@ -361,7 +362,8 @@ extension PostgresStore {
                 DELETE FROM people p WHERE p.id IN (SELECT id FROM people WHERE id = ANY(\(unique)) FOR UPDATE SKIP LOCKED)
                   AND NOT EXISTS (SELECT 1 FROM visits WHERE person_id = p.id) AND NOT EXISTS (SELECT 1 FROM cards WHERE person_id = p.id)
                   AND NOT EXISTS (SELECT 1 FROM cases WHERE person_id = p.id) AND NOT EXISTS (SELECT 1 FROM quarantines WHERE person_id = p.id)
-                RETURNING p.id),
+                RETURNING p.id, p.phone_hash),
+            keys_gone AS (DELETE FROM phone_index WHERE (phone_hash, person_id) IN (SELECT phone_hash, id FROM gone)),
             devices_gone AS (DELETE FROM devices WHERE person_id IN (SELECT id FROM gone)),
             follow_ups_gone AS (DELETE FROM follow_ups WHERE person_id IN (SELECT id FROM gone))
             SELECT COUNT(*)::bigint AS n FROM gone

@@ -174,20 +174,36 @@ extension PostgresStore {
                     phone_hash bytea, id_hash bytea, name_hash bytea, name_enc bytea, phone_enc bytea, id_enc bytea) ON COMMIT DROP
                 """)
             try await c.copy(into: "import_rows", text)
-            try await c.execute("""
-                INSERT INTO people (phone_hash, id_hash, name_hash, name_enc, phone_enc, id_enc, created_at)
-                SELECT phone_hash, id_hash, name_hash, name_enc, phone_enc, id_enc, \(now) FROM (
-                    SELECT DISTINCT ON (phone_hash) * FROM import_rows ORDER BY phone_hash, line) AS first
-                ORDER BY line
-                ON CONFLICT (phone_hash) DO NOTHING
-                """)
-            // Held until commit, as a check-in holds its person: retention cannot delete them meanwhile.
-            try await c.execute("SELECT id FROM people WHERE phone_hash IN (SELECT phone_hash FROM import_rows) ORDER BY id FOR NO KEY UPDATE")
+            // Each new phone is added with its key first (in the order of the file), then the person; everyone's
+            // row is then held until commit, as a check-in holds its person: retention cannot delete them meanwhile.
+            // One retention deleted between the two is added again.
+            let phones: Int = try await c.rows("SELECT COUNT(DISTINCT phone_hash)::bigint AS n FROM import_rows")[0].get("n")
+            var held = 0
+            for _ in 0..<8 where held < phones {
+                try await c.execute("""
+                    WITH first AS (SELECT DISTINCT ON (phone_hash) * FROM import_rows ORDER BY phone_hash, line),
+                    added AS (
+                        INSERT INTO phone_index (phone_hash, person_id)
+                        SELECT phone_hash, nextval('people_id_seq') FROM (SELECT phone_hash FROM first ORDER BY line) AS f
+                        ON CONFLICT DO NOTHING RETURNING phone_hash, person_id)
+                    INSERT INTO people (id, phone_hash, id_hash, name_hash, name_enc, phone_enc, id_enc, created_at)
+                    SELECT a.person_id, f.phone_hash, f.id_hash, f.name_hash, f.name_enc, f.phone_enc, f.id_enc, \(now)
+                    FROM added a JOIN first f ON f.phone_hash = a.phone_hash ORDER BY a.person_id
+                    """)
+                held = try await c.rows("""
+                    SELECT p.id FROM people p WHERE p.id IN (
+                        SELECT person_id FROM phone_index WHERE phone_hash IN (SELECT phone_hash FROM import_rows))
+                    ORDER BY p.id FOR NO KEY UPDATE
+                    """).count
+            }
+            guard held == phones else {
+                throw AppError(.unavailable, code: "database_unavailable", message: "the people of this file kept changing under retention; send it again")
+            }
             return try await c.rows("""
                 WITH r AS MATERIALIZED (
-                    SELECT i.*, p.id AS person_id,
-                           row_number() OVER (PARTITION BY i.venue_id, i.checkin_at, p.id ORDER BY i.line) AS n
-                    FROM import_rows i JOIN people p ON p.phone_hash = i.phone_hash),
+                    SELECT i.*, p.person_id,
+                           row_number() OVER (PARTITION BY i.venue_id, i.checkin_at, p.person_id ORDER BY i.line) AS n
+                    FROM import_rows i JOIN phone_index p ON p.phone_hash = i.phone_hash),
                 fresh AS MATERIALIZED (
                     SELECT * FROM r WHERE n = 1 AND NOT EXISTS (
                         SELECT 1 FROM visits v WHERE v.venue_id = r.venue_id AND v.checkin_at = r.checkin_at AND v.person_id = r.person_id)),
@@ -219,7 +235,7 @@ extension PostgresStore {
     }
 
     public func personID(phoneHash: Data) async throws -> Int64? {
-        try await db.rows("SELECT id FROM people WHERE phone_hash = \(phoneHash)").first?.get("id")
+        try await db.rows("SELECT person_id FROM phone_index WHERE phone_hash = \(phoneHash)").first?.get("person_id")
     }
 
     public func person(id: Int64) async throws -> SealedPerson? {

@@ -88,14 +88,27 @@ public struct PostgresStore: Store {
     // MARK: Venues
 
     public func insertVenue(_ v: Venue) async throws -> Bool {
-        try await !db.rows("""
-            INSERT INTO venues (id, name, address, area_code, district_code, province_code, category, default_stay_minutes,
-                contact_phone_enc, capacity, opening_hours, short_code, poster_generation, created_at, screen_only)
-            VALUES (\(v.id), \(v.name), \(v.address), \(v.areaCode), \(v.districtCode), \(v.provinceCode), \(v.category.rawValue),
-                \(v.defaultStayMinutes), \(v.sealedContactPhone), \(v.capacity), \(v.openingHours), \(v.shortCode),
-                \(Int64(v.posterGeneration)), \(v.createdAt.timeIntervalSince1970), \(v.screenOnly))
-            ON CONFLICT DO NOTHING RETURNING id
-            """).isEmpty
+        // The short code first (a taken one adds nothing), then the venue (a taken id undoes the code): either way
+        // the caller draws again.
+        struct Taken: Error {}
+        do {
+            return try await db.transaction { c in
+                guard try await !c.rows("""
+                    INSERT INTO venue_codes (short_code, venue_id) VALUES (\(v.shortCode), \(v.id)) ON CONFLICT DO NOTHING RETURNING venue_id
+                    """).isEmpty else { return false }
+                guard try await !c.rows("""
+                    INSERT INTO venues (id, name, address, area_code, district_code, province_code, category, default_stay_minutes,
+                        contact_phone_enc, capacity, opening_hours, short_code, poster_generation, created_at, screen_only)
+                    VALUES (\(v.id), \(v.name), \(v.address), \(v.areaCode), \(v.districtCode), \(v.provinceCode), \(v.category.rawValue),
+                        \(v.defaultStayMinutes), \(v.sealedContactPhone), \(v.capacity), \(v.openingHours), \(v.shortCode),
+                        \(Int64(v.posterGeneration)), \(v.createdAt.timeIntervalSince1970), \(v.screenOnly))
+                    ON CONFLICT DO NOTHING RETURNING id
+                    """).isEmpty else { throw Taken() }
+                return true
+            }
+        } catch is Taken {
+            return false
+        }
     }
 
     public func venue(id: Int64) async throws -> Venue? {
@@ -103,7 +116,9 @@ public struct PostgresStore: Store {
     }
 
     public func venue(shortCode: String) async throws -> Venue? {
-        try await db.rows("SELECT * FROM venues WHERE short_code = \(shortCode)").first.map(Self.venue)
+        try await db.rows("""
+            SELECT * FROM venues WHERE id = (SELECT venue_id FROM venue_codes WHERE short_code = \(shortCode)) AND short_code = \(shortCode)
+            """).first.map(Self.venue)
     }
 
     public func venues(inArea code: String, limit: Int, offset: Int) async throws -> [Venue] {
@@ -113,11 +128,17 @@ public struct PostgresStore: Store {
     }
 
     public func rotatePoster(venueID: Int64, shortCode: String) async throws -> Venue? {
-        // A taken short code changes nothing (the caller draws again).
-        try await db.execute("""
-            UPDATE venues SET poster_generation = poster_generation + 1, short_code = \(shortCode)
-            WHERE id = \(venueID) AND NOT EXISTS (SELECT 1 FROM venues WHERE short_code = \(shortCode))
-            """, ignoringUniqueViolation: true)
+        // A taken short code changes nothing (the caller draws again); the old code stops finding the venue.
+        try await db.transaction { c in
+            guard let old: String = try await c.rows("SELECT short_code FROM venues WHERE id = \(venueID) FOR UPDATE").first?.get("short_code") else {
+                return
+            }
+            guard try await !c.rows("""
+                INSERT INTO venue_codes (short_code, venue_id) VALUES (\(shortCode), \(venueID)) ON CONFLICT DO NOTHING RETURNING venue_id
+                """).isEmpty else { return }
+            try await c.execute("UPDATE venues SET poster_generation = poster_generation + 1, short_code = \(shortCode) WHERE id = \(venueID)")
+            try await c.execute("DELETE FROM venue_codes WHERE short_code = \(old) AND venue_id = \(venueID)")
+        }
         return try await venue(id: venueID)
     }
 

@@ -86,7 +86,8 @@ struct Bench {
             WITH seen_once AS (
                 INSERT INTO people (phone_hash, name_hash, name_enc, phone_enc, created_at)
                 SELECT sha256(('retention-bench-' || g || '-' || random())::bytea), '\\x00'::bytea, '\\x00'::bytea, '\\x00'::bytea, \(day * 86_400)
-                FROM generate_series(1, 100000) g RETURNING id)
+                FROM generate_series(1, 100000) g RETURNING id, phone_hash),
+            keys AS (INSERT INTO phone_index (phone_hash, person_id) SELECT phone_hash, id FROM seen_once)
             INSERT INTO visits (venue_id, person_id, checkin_at, source, name_enc)
             SELECT 1 + (random() * (\(venues) - 1))::bigint, id, \(day * 86_400) + (random() * 86399)::bigint, 2, '\\x00'::bytea FROM seen_once
             UNION ALL

@@ -165,6 +165,7 @@ struct PostgresTests {
         #expect(report.visits == 4 && report.people == 4)
         #expect(try await db.strings(unsafeSQL: "SELECT COALESCE(to_regclass('\(name)')::text, 'gone')") == ["gone"])
         #expect(try await db.strings(unsafeSQL: "SELECT COUNT(*)::text FROM people") == ["0"])
+        #expect(try await db.strings(unsafeSQL: "SELECT COUNT(*)::text FROM phone_index") == ["0"])
     }
 
     /// The end of the service on PostgreSQL: TruyVet's tables (every day's visits), sequences and functions dropped,
@@ -251,19 +252,85 @@ struct PostgresTests {
     @Test func theSchemaIsReadyForDistribution() async throws {
         let t = try await TestApp.make()
         let db = try Self.database(t)
-        let uniques = try await db.strings(unsafeSQL: """
-            SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = to_regclass('visits') AND i.indisunique
-            """)
-        #expect(!uniques.isEmpty)
-        for index in uniques { #expect(index.contains("venue_id") && index.contains("checkin_at"), "\(index)") }
+        // The plan, read the way Citus would: reference tables, and each distributed table's column.
+        let plan = PostgresMigrations.citus
+        let referenceList = try #require(plan.range(of: #"ARRAY\[([^\]]*)\]"#, options: .regularExpression).map { String(plan[$0]) })
+        let reference = Set(referenceList.components(separatedBy: "'").enumerated().filter { $0.offset % 2 == 1 }.map(\.element))
+        var distributed: [String: String] = [:]
+        let call = try Regex(#"create_distributed_table\('([a-z_]+)', '([a-z_]+)'"#)
+        for match in plan.matches(of: call) {
+            distributed[String(match.output[1].substring!)] = String(match.output[2].substring!)
+        }
+        #expect(reference.contains("areas") && distributed["visits"] == "venue_id" && distributed["venues"] == "id")
+        // Every table is in the plan, once.
+        let tables = Set(try await db.strings(unsafeSQL: """
+            SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace
+            AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+            """))
+        #expect(tables == reference.union(distributed.keys), "not in the plan: \(tables.subtracting(reference.union(distributed.keys)))")
+        #expect(reference.isDisjoint(with: distributed.keys))
+        // Every unique key of a distributed table carries its column; those of visits the partition column too.
+        for (table, column) in distributed {
+            let columns = try await db.strings(unsafeSQL: """
+                SELECT string_agg(a.attname::text, ',' ORDER BY a.attname) FROM pg_index i
+                JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+                WHERE i.indrelid = to_regclass('\(table)') AND i.indisunique GROUP BY i.indexrelid
+                """)
+            #expect(!columns.isEmpty || table == "visits", "\(table) has no unique key")
+            for key in columns {
+                let names = Set(key.components(separatedBy: ","))
+                #expect(names.contains(column), "a unique key of \(table) (\(key)) lacks its distribution column \(column)")
+                if table == "visits" { #expect(names.contains("checkin_at"), "\(key)") }
+            }
+        }
+        // Co-located tables name a table distributed by a column of the same meaning.
+        #expect(plan.contains("'visits', 'venue_id', colocate_with => 'venues'"))
+        // No foreign key points at a distributed table, and none joins two of them.
         let foreignKeys = try await db.strings(unsafeSQL: """
             SELECT conrelid::regclass::text || ' -> ' || confrelid::regclass::text FROM pg_constraint
             WHERE contype = 'f' AND connamespace = current_schema()::regnamespace ORDER BY 1
             """)
-        let reference: Set<String> = ["api_tokens", "accounts", "areas", "settings", "sessions"]
         for key in foreignKeys {
-            let tables = key.components(separatedBy: " -> ").map { $0.components(separatedBy: ".").last ?? $0 }
-            #expect(tables.allSatisfy(reference.contains), "\(key) joins a distributed table")
+            let ends = key.components(separatedBy: " -> ").map { $0.components(separatedBy: ".").last ?? $0 }
+            #expect(ends.allSatisfy(reference.contains), "\(key) joins a distributed table")
         }
+        // The README shows the plan an operator runs, word for word.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains(plan), "README's Citus block differs from PostgresMigrations.citus")
+    }
+
+    @Test func aPhoneAndAShortCodeAreFoundThroughTheirKeys() async throws {
+        let t = try await TestApp.make()
+        let db = try Self.database(t)
+        let venue = try await Self.register(t.app)
+        #expect(try await t.app.store.venue(shortCode: venue.shortCode)?.id == venue.id)
+        #expect(try await db.strings(unsafeSQL: "SELECT venue_id::text FROM venue_codes WHERE short_code = '\(venue.shortCode)'") == ["\(venue.id)"])
+        // A new poster: the new code finds the venue, the old one nothing, and one key per venue stays.
+        let rotated = try #require(try await t.app.store.rotatePoster(venueID: venue.id, shortCode: "ZZZZZZZZZZ"))
+        #expect(rotated.shortCode == "ZZZZZZZZZZ")
+        #expect(try await t.app.store.venue(shortCode: venue.shortCode) == nil)
+        #expect(try await t.app.store.venue(shortCode: "ZZZZZZZZZZ")?.id == venue.id)
+        // A code another venue holds changes nothing.
+        let other = try await Self.register(t.app)
+        let unchanged = try #require(try await t.app.store.rotatePoster(venueID: other.id, shortCode: "ZZZZZZZZZZ"))
+        #expect(unchanged.shortCode == other.shortCode && unchanged.posterGeneration == other.posterGeneration)
+        #expect(try await db.strings(unsafeSQL: "SELECT COUNT(*)::text FROM venue_codes") == ["2"])
+        // A venue with a taken code is not added.
+        var copy = other
+        copy.id = other.id + 1
+        #expect(try await t.app.store.insertVenue(copy) == false)
+        #expect(try await t.app.store.venue(id: copy.id) == nil)
+        // An import adds a phone's key once, with one person.
+        let phone = "+84987000111"
+        let person = SealedPerson(phoneHash: Data(SHA256.hash(data: Data(phone.utf8))), idHash: nil, nameHash: Data([1]),
+                                  name: Data([2]), phone: Data([3]), idNumber: nil)
+        _ = try await t.app.store.importVisits([
+            ImportedVisit(line: 1, venueID: venue.id, person: person, checkinAt: Date().addingTimeInterval(-7200), checkoutAt: nil),
+            ImportedVisit(line: 2, venueID: venue.id, person: person, checkinAt: Date().addingTimeInterval(-3600), checkoutAt: nil),
+        ])
+        let id = try #require(try await t.app.store.personID(phoneHash: person.phoneHash))
+        #expect(try await db.strings(unsafeSQL: "SELECT COUNT(*)::text FROM phone_index WHERE person_id = \(id)") == ["1"])
+        #expect(try await db.strings(unsafeSQL: "SELECT COUNT(*)::text FROM people WHERE phone_hash = (SELECT phone_hash FROM people WHERE id = \(id))") == ["1"])
     }
 }

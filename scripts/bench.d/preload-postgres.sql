@@ -9,11 +9,13 @@ SELECT 100000000 + i, uuid_send(gen_random_uuid()), NULL, uuid_send(gen_random_u
        uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()),
        uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()) || substring(uuid_send(gen_random_uuid()) FROM 1 FOR 8), NULL, 1637000000
 FROM generate_series(1, 1000000) AS i ON CONFLICT DO NOTHING;
+INSERT INTO phone_index (phone_hash, person_id) SELECT phone_hash, id FROM people WHERE id BETWEEN 100000001 AND 101000000 ON CONFLICT DO NOTHING;
 INSERT INTO venues (id, name, address, area_code, district_code, province_code, category, default_stay_minutes, contact_phone_enc,
                     capacity, opening_hours, short_code, poster_generation, created_at)
 SELECT 900000000 + i, 'Preloaded venue ' || i, 'x', '01843', '058', '06', 'restaurant', 120, uuid_send(gen_random_uuid()), NULL, NULL,
        'P' || lpad(i::text, 9, '0'), 1, 1637000000
 FROM generate_series(1, 100000) AS i ON CONFLICT DO NOTHING;
+INSERT INTO venue_codes (short_code, venue_id) SELECT short_code, id FROM venues WHERE id BETWEEN 900000001 AND 900100000 ON CONFLICT DO NOTHING;
 INSERT INTO visits (venue_id, person_id, checkin_at, checkout_at, source, name_enc)
 SELECT 900000001 + (random() * 99999)::bigint, 100000001 + (random() * 999999)::bigint, 1637000000 + (random() * (21 * 86400 - 1))::bigint,
        NULL, 4, uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())

@@ -5,6 +5,7 @@ INSERT INTO people (id, phone_hash, id_hash, name_hash, name_enc, phone_enc, id_
 SELECT 200000000 + k, uuid_send(gen_random_uuid()), NULL, uuid_send(gen_random_uuid()), uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()),
        uuid_send(gen_random_uuid()), NULL, 1637000000
 FROM generate_series(1, 1000) AS k ON CONFLICT DO NOTHING;
+INSERT INTO phone_index (phone_hash, person_id) SELECT phone_hash, id FROM people WHERE id BETWEEN 200000001 AND 200001000 ON CONFLICT DO NOTHING;
 INSERT INTO visits (venue_id, person_id, checkin_at, checkout_at, source, name_enc)
 SELECT venue, person, t, t + 1800 + (random() * 3600)::bigint, 4, uuid_send(gen_random_uuid()) FROM (
   SELECT 900000001 + (random() * 99999)::bigint AS venue, 200000000 + k AS person,
