@@ -30,6 +30,7 @@ extension Routes {
         var idNumber: String?
         var at: String?
         var idempotencyKey: String?
+        var deviceToken: String?
 
         /// A flat object of strings is read by hand (the hot path); anything else by `JSONDecoder`, for its errors.
         static func decode(_ buffer: ByteBuffer) throws -> CheckinBody {
@@ -37,7 +38,8 @@ extension Routes {
             if let m = buffer.withUnsafeReadableBytes(FlatJSON.parse) {
                 func get(_ key: String) -> String? { m[key] ?? nil }
                 return CheckinBody(token: get("token"), shortCode: get("shortCode"), phone: get("phone"), name: get("name"),
-                                   idNumber: get("idNumber"), at: get("at"), idempotencyKey: get("idempotencyKey"))
+                                   idNumber: get("idNumber"), at: get("at"), idempotencyKey: get("idempotencyKey"),
+                                   deviceToken: get("deviceToken"))
             }
             return try JSON.decode(CheckinBody.self, from: buffer)
         }
@@ -68,13 +70,20 @@ extension Routes {
         let body = try CheckinBody.decode(try await request.body.collect(upTo: JSON.maxBody))
         let venue = try await venue(token: body.token, shortCode: body.shortCode)
         let person = try PersonInput(name: body.name, phone: body.phone, idNumber: body.idNumber)
-        let device = deviceID(request).map { app.cipher.lookupHash("device", $0) }
-        try app.limitSender(phone: person.phone, device: device, client: client)
+        // The device: the app's token, else the browser's cookie, else a new token returned with the receipt (the
+        // same one again when the same check-in is retried with its idempotency key).
+        let given = try body.deviceToken.map { raw throws(AppError) in try Self.deviceToken(raw) } ?? deviceID(request)
+        let issued = given == nil ? Self.newDeviceToken(idempotencyKey: body.idempotencyKey, phone: person.phone, app: app) : nil
+        let device = app.deviceHash(given ?? issued!)
+        // A device the caller just got counts for nothing: such check-ins are limited by phone and address.
+        try app.limitSender(phone: person.phone, device: given == nil ? nil : device, client: client)
         let at = try body.at.map { raw throws(AppError) in try Instant.parse(raw, field: "at") }
         let receipt = try await app.checkin(venue: venue, person: app.seal(person), at: at, now: Date(), source: .api,
                                             idempotencyKey: body.idempotencyKey, device: device)
         let status: HTTPResponse.Status = if case .alreadyOpen = receipt.outcome { .ok } else { .created }
-        return HTTPAnswer.json(ReceiptJSON(receipt).json, status: status).response
+        var json = ReceiptJSON(receipt).json
+        if let issued { json = String(json.dropLast()) + ",\"deviceToken\":\"\(issued)\"}" }
+        return HTTPAnswer.json(json, status: status).response
     }
 
     struct CheckoutBody: Decodable { var checkoutSecret: String? }
@@ -189,12 +198,28 @@ extension Routes {
 
     func deviceID(_ request: Request) -> String? { Self.deviceID(cookie: request.headers[.cookie]) }
 
+    /// A device id is 16 random bytes as 22 base64url characters (the cookie's value, an app's `deviceToken`).
+    static func isDeviceID(_ s: Substring) -> Bool { s.count == 22 && Base64URL.decode(String(s)) != nil }
+
+    /// An app's device token, checked.
+    static func deviceToken(_ raw: String, field: String = "deviceToken") throws(AppError) -> String {
+        guard isDeviceID(Substring(raw)) else { throw AppError.invalid(field, "\(field) must be the 22-character token a check-in returned") }
+        return raw
+    }
+
+    /// A new device id: random, or, for a check-in with an idempotency key, derived from it with a server key, so a
+    /// retried check-in gets the token of its first try.
+    static func newDeviceToken(idempotencyKey: String?, phone: String, app: TruyVet) -> String {
+        guard let key = idempotencyKey else { return Base64URL.encode((0..<16).map { _ in UInt8.random(in: 0...255) }) }
+        return Base64URL.encode(Array(app.cipher.lookupHash("device-token", phone + "\u{0}" + key).prefix(16)))
+    }
+
     /// The device cookie's id in a `Cookie` header (22 base64url characters), if any.
     static func deviceID(cookie: String?) -> String? {
         guard let cookie else { return nil }
         for part in cookie.split(separator: ";") {
             let kv = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
-            if kv.count == 2, kv[0] == Self.deviceCookie, kv[1].count == 22, Base64URL.decode(String(kv[1])) != nil { return String(kv[1]) }
+            if kv.count == 2, kv[0] == Self.deviceCookie, isDeviceID(kv[1]) { return String(kv[1]) }
         }
         return nil
     }

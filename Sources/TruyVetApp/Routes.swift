@@ -55,6 +55,7 @@ struct Routes: Sendable {
         registerCaseRoutes(on: v1)
         registerLevelRoutes(on: v1)
         registerConsoleRoutes(on: router)
+        registerMyRoutes(on: router)
     }
 
     // MARK: Auth

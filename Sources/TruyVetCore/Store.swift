@@ -120,6 +120,12 @@ public protocol PeopleRepository: Sendable {
     func linkDevice(_ deviceHash: Data, personID: Int64, declared: SealedPerson) async throws
     /// The device's person and what it declared (the person's phone, the device's own name and ID number).
     func device(hash: Data) async throws -> (personID: Int64, declared: SealedPerson)?
+    /// The visits made from this device (the check-in's device hash) with check-in at or after `since`, newest
+    /// first, at most `limit`: of every person the device checked in, and nothing from any other device.
+    func deviceVisits(deviceHash: Data, since: Date, limit: Int) async throws -> [Visit]
+    /// Unlinks the device from its visits (they stay for tracing until retention, as if checked in without it) and
+    /// forgets what it declared; returns how many visits were unlinked.
+    func forgetDevice(_ deviceHash: Data) async throws -> Int
     /// The person with this phone, added when missing; never changes what is stored about an existing person.
     func ensurePerson(_ person: SealedPerson) async throws -> Int64
     /// Stores a new card with what was declared for it; returns the person's id (added when missing).

@@ -439,6 +439,68 @@ public enum PostgresMigrations {
                 END LOOP;
             END $$;
             """),
+        Migration(number: 8, name: "the people each device checked in", sql: """
+            -- A device's own history (the check-ins made from it) is found through the people it checked in and their
+            -- time index, so no index on the visits' device is written by every check-in: a pair is added by the
+            -- check-in that first makes it and touched at most hourly (distributed by the device, like `devices`).
+            CREATE TABLE device_people (
+                device_hash bytea NOT NULL,
+                person_id bigint NOT NULL,
+                seen_at bigint NOT NULL,
+                PRIMARY KEY (device_hash, person_id)
+            );
+            INSERT INTO device_people (device_hash, person_id, seen_at)
+                SELECT device_hash, person_id, MAX(checkin_at) FROM visits WHERE device_hash IS NOT NULL GROUP BY device_hash, person_id;
+            CREATE INDEX device_people_seen ON device_people (seen_at);
+
+            -- As in migration 5, and a new visit made from a device adds or touches its pair.
+            CREATE OR REPLACE FUNCTION checkin_visit(
+                p_key_hash bytea, p_phone_hash bytea, p_id_hash bytea, p_name_hash bytea, p_name_enc bytea,
+                p_phone_enc bytea, p_id_enc bytea, p_now bigint, p_venue_id bigint, p_at bigint, p_source bigint,
+                p_device bytea, p_horizon bigint, p_open_seconds bigint,
+                OUT outcome text, OUT id bigint, OUT venue_id bigint, OUT person_id bigint, OUT checkin_at bigint,
+                OUT checkout_at bigint, OUT source bigint)
+            LANGUAGE plpgsql AS $$
+            #variable_conflict use_column
+            DECLARE
+                v_person bigint;
+                v_new boolean := false;
+                v_latest record;
+            BEGIN
+                IF p_key_hash IS NOT NULL THEN
+                    SELECT 'replayed', x.id, x.venue_id, x.person_id, x.checkin_at, x.checkout_at, x.source
+                    INTO outcome, id, venue_id, person_id, checkin_at, checkout_at, source
+                    FROM idempotency k JOIN visits x ON x.id = k.visit_id WHERE k.key_hash = p_key_hash;
+                    IF FOUND THEN RETURN; END IF;
+                END IF;
+                SELECT e.id, e.is_new INTO v_person, v_new
+                FROM ensure_person(p_phone_hash, p_id_hash, p_name_hash, p_name_enc, p_phone_enc, p_id_enc, p_now) e;
+                IF NOT v_new AND p_device IS NOT NULL THEN
+                    SELECT x.id, x.venue_id, x.person_id, x.checkin_at, x.checkout_at, x.source INTO v_latest
+                    FROM visits x WHERE x.person_id = v_person AND x.checkin_at >= p_horizon AND x.device_hash = p_device
+                    ORDER BY x.checkin_at DESC, x.id DESC LIMIT 1;
+                    IF FOUND AND v_latest.venue_id = p_venue_id AND v_latest.checkout_at IS NULL
+                        AND v_latest.checkin_at <= p_at AND p_at < v_latest.checkin_at + p_open_seconds THEN
+                        outcome := 'open'; id := v_latest.id; venue_id := v_latest.venue_id; person_id := v_person;
+                        checkin_at := v_latest.checkin_at; checkout_at := NULL; source := v_latest.source;
+                    END IF;
+                END IF;
+                IF outcome IS NULL THEN
+                    INSERT INTO visits AS x (venue_id, person_id, checkin_at, checkout_at, source, device_hash, name_enc, id_hash, id_enc)
+                    VALUES (p_venue_id, v_person, p_at, NULL, p_source, p_device, p_name_enc, p_id_hash, p_id_enc)
+                    RETURNING 'created', x.id, x.venue_id, x.person_id, x.checkin_at, x.checkout_at, x.source
+                    INTO outcome, id, venue_id, person_id, checkin_at, checkout_at, source;
+                    IF p_device IS NOT NULL THEN
+                        INSERT INTO device_people AS d (device_hash, person_id, seen_at) VALUES (p_device, v_person, p_at)
+                        ON CONFLICT (device_hash, person_id) DO UPDATE SET seen_at = EXCLUDED.seen_at
+                        WHERE EXCLUDED.seen_at > d.seen_at + 3600;  -- DeviceHistory.touchSeconds
+                    END IF;
+                END IF;
+                IF p_key_hash IS NOT NULL THEN
+                    INSERT INTO idempotency (key_hash, visit_id, created_at) VALUES (p_key_hash, id, p_at);
+                END IF;
+            END $$;
+            """),
     ]
 
     /// What an operator runs on a Citus coordinator after the migrations, to distribute the schema: every table is
@@ -457,6 +519,7 @@ public enum PostgresMigrations {
         SELECT create_distributed_table('phone_index', 'phone_hash');
         SELECT create_distributed_table('venue_codes', 'short_code');
         SELECT create_distributed_table('devices', 'device_hash');
+        SELECT create_distributed_table('device_people', 'device_hash', colocate_with => 'devices');
         SELECT create_distributed_table('cards', 'code_hash');
         SELECT create_distributed_table('idempotency', 'key_hash');
         """

@@ -374,6 +374,9 @@ extension PostgresStore {
         try await db.transaction { c in
             var n = try await c.rows("DELETE FROM idempotency WHERE created_at < \(Self.seconds(keysBefore)) RETURNING 1").count
             n += try await c.rows("DELETE FROM devices WHERE updated_at < \(Self.seconds(devicesBefore)) RETURNING 1").count
+            n += try await c.rows("""
+                DELETE FROM device_people WHERE seen_at < \(Self.seconds(devicesBefore) - DeviceHistory.touchSeconds) RETURNING 1
+                """).count
             let holders: [Int64] = try await c.rows("DELETE FROM cards WHERE used_at < \(Self.seconds(devicesBefore)) RETURNING person_id").map { try $0.get("person_id") }
             n += holders.count
             n += try await c.rows("DELETE FROM flags WHERE at < \(Self.seconds(flagsBefore)) RETURNING 1").count

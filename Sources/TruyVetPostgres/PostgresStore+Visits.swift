@@ -270,6 +270,27 @@ extension PostgresStore {
             """).first.map(Self.visit)
     }
 
+    public func deviceVisits(deviceHash: Data, since: Date, limit: Int) async throws -> [Visit] {
+        try await db.rows("""
+            SELECT \(unescaped: Self.visitColumns) FROM device_people d
+            JOIN visits v ON v.person_id = d.person_id AND v.checkin_at >= \(Self.seconds(since)) AND v.device_hash = d.device_hash
+            WHERE d.device_hash = \(deviceHash) ORDER BY v.checkin_at DESC, v.id DESC LIMIT \(limit)
+            """).map(Self.visit)
+    }
+
+    public func forgetDevice(_ deviceHash: Data) async throws -> Int {
+        try await db.transaction { c in
+            let unlinked = try await c.rows("""
+                UPDATE visits SET device_hash = NULL
+                WHERE person_id IN (SELECT person_id FROM device_people WHERE device_hash = \(deviceHash)) AND device_hash = \(deviceHash)
+                RETURNING 1
+                """).count
+            try await c.execute("DELETE FROM device_people WHERE device_hash = \(deviceHash)")
+            try await c.execute("DELETE FROM devices WHERE device_hash = \(deviceHash)")
+            return unlinked
+        }
+    }
+
     // MARK: Flags
 
     public func addFlag(_ flag: Flag) async throws {

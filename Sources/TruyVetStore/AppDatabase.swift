@@ -420,6 +420,21 @@ public final class AppDatabase: Sendable {
                 CREATE INDEX cases_area_confirmed ON cases(area_code, confirmed_at, id);
                 """)
         }
+        migrator.registerMigration("v12: the people each device checked in, for the device's own history") { db in
+            // A device's visits are found through the people it checked in (the person's time index), so no index on
+            // the visits' device is written by every check-in; a pair is written once and touched at most hourly.
+            try db.execute(sql: """
+                CREATE TABLE device_people (
+                    device_hash BLOB NOT NULL,
+                    person_id INTEGER NOT NULL,
+                    seen_at INTEGER NOT NULL,
+                    PRIMARY KEY (device_hash, person_id)
+                ) WITHOUT ROWID;
+                INSERT INTO device_people (device_hash, person_id, seen_at)
+                    SELECT device_hash, person_id, MAX(checkin_at) FROM visits WHERE device_hash IS NOT NULL GROUP BY device_hash, person_id;
+                CREATE INDEX device_people_seen ON device_people(seen_at);
+                """)
+        }
         return migrator
     }
 }

@@ -79,6 +79,13 @@ enum VisitSQL {
 
     static let visitColumns = "id, venue_id, person_id, checkin_at, checkout_at, source"
 
+    /// The device checked in this person (for the device's own history): written once, touched at most hourly.
+    static let deviceSeen = """
+        INSERT INTO device_people (device_hash, person_id, seen_at) VALUES (?1, ?2, ?3)
+        ON CONFLICT (device_hash, person_id) DO UPDATE SET seen_at = excluded.seen_at
+        WHERE excluded.seen_at > device_people.seen_at + \(DeviceHistory.touchSeconds)
+        """
+
     static func checkin(_ r: CheckinRequest, _ db: Database) throws -> CheckinOutcome {
         let keyHash = CheckinRules.idempotencyKeyHash(r)
         if let keyHash,
@@ -105,6 +112,9 @@ enum VisitSQL {
         let outcome = CheckinOutcome.created(Visit(id: db.lastInsertedRowID, venueID: r.venueID, personID: personID, checkinAt: date(at),
                                                    checkoutAt: nil, source: r.source))
         try remember(keyHash, outcome.visit.id, at, db)
+        if let device = r.device {
+            try db.execute(cachedSQL: deviceSeen, arguments: [device, personID, at])
+        }
         return outcome
     }
 

@@ -41,6 +41,9 @@ extension SQLiteStore {
             var n = db.changesCount
             try db.execute(sql: "DELETE FROM devices WHERE updated_at < ?", arguments: [VisitSQL.seconds(devicesBefore)])
             n += db.changesCount
+            try db.execute(sql: "DELETE FROM device_people WHERE seen_at < ?",
+                           arguments: [VisitSQL.seconds(devicesBefore) - DeviceHistory.touchSeconds])
+            n += db.changesCount
             // Personal cards unused for the whole retention go, and with them people who only ever had a card.
             let holders = try Int64.fetchAll(db, sql: "DELETE FROM cards WHERE used_at < ? RETURNING person_id", arguments: [VisitSQL.seconds(devicesBefore)])
             n += holders.count

@@ -435,6 +435,29 @@ extension SQLiteStore {
         }
     }
 
+    public func deviceVisits(deviceHash: Data, since: Date, limit: Int) async throws -> [Visit] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source
+                FROM device_people d JOIN visits v ON v.person_id = d.person_id AND v.checkin_at >= ?2 AND v.device_hash = d.device_hash
+                WHERE d.device_hash = ?1 ORDER BY v.checkin_at DESC, v.id DESC LIMIT ?3
+                """, arguments: [deviceHash, VisitSQL.seconds(since), limit]).map(VisitSQL.visit)
+        }
+    }
+
+    public func forgetDevice(_ deviceHash: Data) async throws -> Int {
+        try await writer.write { db in
+            try db.execute(sql: """
+                UPDATE visits SET device_hash = NULL
+                WHERE person_id IN (SELECT person_id FROM device_people WHERE device_hash = ?1) AND device_hash = ?1
+                """, arguments: [deviceHash])
+            let unlinked = db.changesCount
+            try db.execute(sql: "DELETE FROM device_people WHERE device_hash = ?", arguments: [deviceHash])
+            try db.execute(sql: "DELETE FROM devices WHERE device_hash = ?", arguments: [deviceHash])
+            return unlinked
+        }
+    }
+
     public func addCard(codeHash: Data, person: SealedPerson, at: Date) async throws -> Int64 {
         try await writer.write { db in
             let id = try VisitSQL.ensurePerson(person, db).id

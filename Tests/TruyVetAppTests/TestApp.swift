@@ -120,8 +120,8 @@ struct TestApp {
 
         @discardableResult
         func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil,
-                  body: [UInt8]? = nil, accept: String? = nil) async throws -> Reply {
-            var headers: HTTPFields = [:]
+                  body: [UInt8]? = nil, accept: String? = nil, headers extra: HTTPFields = [:]) async throws -> Reply {
+            var headers = extra
             if let token { headers[.authorization] = "Bearer \(token)" }
             if json != nil { headers[.contentType] = "application/json" }
             if let accept { headers[.accept] = accept }

@@ -212,6 +212,64 @@ try:
         accessible(visitor, "receipt")
     check("a visitor at phone size checks in through the page", visit)
 
+    def api_call(method, path, body=None, token=None):
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        request = urllib.request.Request(BASE + path, data=json.dumps(body).encode() if body is not None else None,
+                                         headers=headers, method=method)
+        with urllib.request.urlopen(request) as response:
+            return json.load(response)
+
+    def my_history():
+        # Two venues; a case at the first (checked in from another phone), published by a tracer over the time the
+        # visitor was there.
+        venues = [api_call("POST", "/v1/venues", {"name": name, "address": "x", "areaCode": "01843", "category": "restaurant",
+                                                  "contactPhone": "0912345678"})["venue"] for name in ("Bún chả Hương", "Nhà sách Minh")]
+        now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        iso = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")
+        api_call("POST", "/v1/checkins", {"token": venues[0]["checkinUrl"].rsplit("/", 1)[1], "phone": "0903 111 222", "name": "Ca Bệnh",
+                                          "at": iso(now - datetime.timedelta(minutes=3))})
+        phone = browser(390, 844)
+        stranger = browser(390, 844)
+        try:
+            for venue in venues:
+                phone.get(venue["checkinUrl"])
+                if venue is venues[0]:
+                    wait(phone, "#f-name").send_keys("Trần Thị Mai")
+                    phone.find_element(By.ID, "f-phone").send_keys("0977 123 456")
+                phone.find_element(By.CSS_SELECTOR, "form[method=post] button[type='submit']").click()
+                wait(phone, "#day-word")
+            tracer_token = api_call("POST", "/v1/tokens", {"role": "tracer"}, ADMIN)["token"]
+            day = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=7))).date().isoformat()
+            case = api_call("POST", "/v1/cases", {"phone": "0903111222", "areaCode": "01843", "sampleDate": day,
+                                                  "confirmedAt": iso(now + datetime.timedelta(minutes=2))}, tracer_token)
+            api_call("POST", f"/v1/cases/{case['id']}/exposure-sites/publish",
+                     {"windows": [{"venueId": venues[0]["id"], "from": iso(now - datetime.timedelta(minutes=3)),
+                                   "to": iso(now + datetime.timedelta(minutes=1))}]}, tracer_token)
+            phone.find_element(By.CSS_SELECTOR, "a[href='/me']").click()
+            wait(phone, "#exposure-alert")
+            visits = phone.find_elements(By.CSS_SELECTOR, "li.visit")
+            names = [v.find_element(By.TAG_NAME, "h2").text for v in visits]
+            exposed = [v.find_element(By.TAG_NAME, "h2").text for v in phone.find_elements(By.CSS_SELECTOR, "li.visit.exposed")]
+            assert names == ["Nhà sách Minh", "Bún chả Hương"] and exposed == ["Bún chả Hương"], (names, exposed)
+            text = phone.find_element(By.TAG_NAME, "body").text
+            assert "You may have been exposed" in text and "Ca Bệnh" not in text and "0903" not in text
+            assert phone.execute_script("return document.documentElement.scrollWidth") <= 390
+            shot(phone, "07-my-history")
+            accessible(phone, "my history")
+            stranger.get(BASE + "/me")
+            wait(stranger, "#no-visits")
+            assert "Bún chả Hương" not in stranger.page_source and "Nhà sách Minh" not in stranger.page_source
+            phone.find_element(By.XPATH, "//form[@action='/me/forget']//button").click()
+            wait(phone, "#no-visits")
+            assert not phone.find_elements(By.CSS_SELECTOR, "li.visit")
+            shot(phone, "08-my-history-forgotten")
+        finally:
+            phone.quit()
+            stranger.quit()
+    check("a visitor's own history marks exactly the visit a tracer published, shows another phone nothing, and forgets", my_history)
+
     def today():
         owner.get(BASE + "/venue")
         word = wait(owner, "#day-word").text.strip()
