@@ -325,9 +325,9 @@ extension TruyVet {
         return out
     }
 
-    static func reason(_ raw: String?) throws(AppError) -> String {
-        guard let reason = try Text.clean(raw, field: "reason", max: 500), reason.count >= 3 else {
-            throw AppError.invalid("reason", "reason must say why you need this (at least 3 characters), e.g. the outbreak or ticket")
+    static func reason(_ raw: String?, field: String = "reason") throws(AppError) -> String {
+        guard let reason = try Text.clean(raw, field: field, max: 500), reason.count >= 3 else {
+            throw AppError.invalid(field, "\(field) must say why (at least 3 characters), e.g. the outbreak or ticket")
         }
         return reason
     }

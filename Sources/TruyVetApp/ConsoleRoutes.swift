@@ -40,6 +40,7 @@ extension Routes {
         router.post("/venue/checkout") { request, context in try await console { try await checkoutOneForm(request, context) } }
         router.post("/venue/checkout-all") { request, context in try await console { try await checkoutAllForm(request, context) } }
         registerTracerConsole(on: router)
+        registerClusterConsole(on: router)
     }
 
     // MARK: Sessions

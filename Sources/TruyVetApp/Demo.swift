@@ -140,6 +140,7 @@ extension TruyVet {
         let tracer = Principal(role: .tracer, label: "demo tracer")
         let hotResidents = residents.filter { $0.home.code == hot.code }
         var picked = 0
+        var outbreak: [SealedPerson] = []
         var caseDays = [7, 6, 5, 4, 3, 2]
         for r in hotResidents where picked < 5 {
             let day = caseDays.removeFirst()
@@ -148,7 +149,19 @@ extension TruyVet {
                                   onsetDate: picked % 2 == 0 ? Instant.day(confirmed.addingTimeInterval(-2 * 86400)) : nil,
                                   confirmedAt: Instant.format(confirmed), isolatedAt: Instant.format(confirmed.addingTimeInterval(3600)))
             summary.cases.append(try await registerCase(input, by: tracer, now: confirmed.addingTimeInterval(3600)))
+            outbreak.append(r.sealed)
             picked += 1
+        }
+        // The outbreak's thread: each of these cases sang at the karaoke two evenings before being confirmed (the
+        // first two on the same evening), which the cluster search finds at the top.
+        if let karaoke = summary.karaoke?.venue, let first = summary.cases.first {
+            var evenings: [ImportedVisit] = []
+            for (i, (record, sealed)) in zip(summary.cases, outbreak).enumerated() {
+                let at = (i == 1 ? first.confirmedAt : record.confirmedAt).addingTimeInterval(-45 * 3600)
+                line += 1
+                evenings.append(ImportedVisit(line: line, venueID: karaoke.id, person: sealed, checkinAt: at, checkoutAt: at.addingTimeInterval(150 * 60)))
+            }
+            summary.visits += try await store.importVisits(evenings).inserted.count
         }
         if let first = summary.cases.first {
             let contacts = try await Overlap.trace(person: first.personID, window: (first.windowFrom, first.windowTo), degree: 1,

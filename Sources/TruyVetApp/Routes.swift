@@ -53,6 +53,7 @@ struct Routes: Sendable {
         v1.post("people/cards") { request, context in try await issueCard(request, context) }
         v1.post("venues/:id/scan") { request, context in try await scanCard(request, context) }
         registerCaseRoutes(on: v1)
+        registerClusterRoutes(on: v1)
         registerLevelRoutes(on: v1)
         registerConsoleRoutes(on: router)
         registerMyRoutes(on: router)

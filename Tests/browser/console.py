@@ -530,6 +530,26 @@ try:
             public.quit()
     check("a published window reaches the public exposure-sites page, and the levels page lists every commune, without sign-in or names", publish_and_public)
 
+    def clusters():
+        tracer.get(BASE + "/cases")
+        tracer.find_element(By.LINK_TEXT, "Cụm ca bệnh / Clusters").click()
+        wait(tracer, "#f-since")
+        set_value(tracer, "#f-since", "2021-11-01")
+        tracer.find_element(By.CSS_SELECTOR, "form[action='/clusters'] button").click()
+        wait(tracer, "#clusters")
+        top = tracer.find_element(By.CSS_SELECTOR, "#clusters li.cluster")
+        assert "Karaoke Ánh Dương" in top.find_element(By.TAG_NAME, "h2").text, top.text
+        assert "Đức Xuân" in top.text and int(top.find_element(By.CSS_SELECTOR, ".case-count").text) >= 5
+        assert "#1 ↔ #2" in top.text, top.text
+        assert top.find_element(By.CSS_SELECTOR, "a[href='/cases/1/contacts']")
+        shot(tracer, "26-clusters")
+        accessible(tracer, "clusters")
+        venue = top.get_attribute("data-venue")
+        top.find_element(By.CSS_SELECTOR, "input[name=note]").send_keys("karaoke khoanh vùng, phiếu 12" + Keys.ENTER)
+        wait_text(tracer, f"li.cluster[data-venue='{venue}'] .review", "karaoke khoanh vùng, phiếu 12")
+        assert "since=2021-11-01" in tracer.current_url, tracer.current_url
+    check("a tracer finds the demo's karaoke outbreak at the top of the clusters and marks it reviewed with a note", clusters)
+
     def audit_and_roles():
         other = browser(1280, 900)
         try:
