@@ -41,6 +41,7 @@ extension Routes {
         router.post("/venue/checkout-all") { request, context in try await console { try await checkoutAllForm(request, context) } }
         registerTracerConsole(on: router)
         registerClusterConsole(on: router)
+        registerAdviceConsole(on: router)
     }
 
     // MARK: Sessions
@@ -223,12 +224,13 @@ extension Routes {
 
     // MARK: Staff
 
-    struct StaffView { let session: Views.SessionView; let role: String; let admin: Bool; let cases: Bool }
+    struct StaffView { let session: Views.SessionView; let role: String; let admin: Bool; let cases: Bool; let advice: Bool }
 
     func staffHome(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (session, view) = try await signedInStaff(request, context)
         return Views.page("staff", StaffView(session: view, role: session.principal.role.rawValue, admin: session.principal.role == .admin,
-                                             cases: [.tracer, .health].contains(session.principal.role)))
+                                             cases: [.tracer, .health].contains(session.principal.role),
+                                             advice: [.health, .admin].contains(session.principal.role)))
     }
 
     struct AccountRow { let id: Int64; let username: String; let role: String; let created: String; let disabled: Bool; let locked: Bool }

@@ -84,6 +84,36 @@ extension Routes {
                                                      .setCookie: "\(Self.deviceCookie)=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax\(secure)"])
     }
 
+    // MARK: The health department's advice (console)
+
+    func registerAdviceConsole(on router: Router<AppRequestContext>) {
+        router.get("/advice") { request, context in try await console { try await advicePage(request, context) } }
+        router.post("/advice") { request, context in try await console { try await adviceForm(request, context) } }
+    }
+
+    struct AdviceView { let session: Views.SessionView; let vi: String; let en: String; let notice: String?; let problem: String? }
+
+    func advicePage(_ request: Request, _ context: AppRequestContext, notice: String? = nil, error: AppError? = nil,
+                    values: TruyVet.ExposureAdvice? = nil) async throws -> Response {
+        let (session, view) = try await signedInStaff(request, context)
+        try session.principal.require(.health, .admin)
+        var advice = values
+        if advice == nil { advice = try await app.exposureAdvice() }
+        return Views.page("advice", AdviceView(session: view, vi: advice?.vi ?? "", en: advice?.en ?? "", notice: notice, problem: error?.bilingual),
+                          status: error?.httpStatus ?? .ok)
+    }
+
+    func adviceForm(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = Page.formFields(try await request.body.collect(upTo: 64 * 1024))
+        let (session, _) = try await signedInStaff(request, context, form: form)
+        do {
+            _ = try await app.setExposureAdvice(vi: form["vi"], en: form["en"], by: session.principal)
+            return try await advicePage(request, context, notice: "Đã lưu / Saved")
+        } catch let error as AppError where error.kind == .badRequest {
+            return try await advicePage(request, context, error: error, values: .init(vi: form["vi"] ?? "", en: form["en"] ?? ""))
+        }
+    }
+
     // MARK: API
 
     struct MyVisitJSON: Encodable {

@@ -51,13 +51,13 @@ extension TruyVet {
         let since = now.addingTimeInterval(-Double(days) * 86_400)
         var visits: [Visit] = []
         if let device { visits = try await store.deviceVisits(deviceHash: device, since: since, limit: DeviceHistory.maxVisits) }
-        // Each visit's stay as tracing counts it: the people's stays read through the one overlap engine's source.
+        // Each visit's stay as tracing counts it, read through the overlap engine's source.
         let people = Array(Set(visits.map(\.personID))).sorted()
-        let stays = try await store.stays(byVenue: false, ranges: people.map {
-            StayRange(id: $0, from: since.addingTimeInterval(-Stay.maximum), to: now.addingTimeInterval(60))
+        let stays = try await StorePresences(app: self).presences(people: people.map {
+            StayRange(id: $0, from: since, to: now.addingTimeInterval(60))
         })
         var presence: [Int64: Presence] = [:]
-        for row in stays.joined() { presence[row.visit.id] = row.presence }
+        for p in stays.joined() { presence[p.visitID] = p }
         var venues: [Int64: Venue] = [:]
         var places: [String: String] = [:]
         var published: [Int64: [PublishedWindow]] = [:]

@@ -197,3 +197,27 @@ import TruyVetCore
         }
     }
 }
+
+@Suite struct AdviceConsoleTests {
+    @Test func aHealthOfficerWritesTheAdviceInTheConsoleAndATracerCannot() async throws {
+        let test = try await TestApp.make { $0.passwordCost = 4 }
+        let admin = Principal(role: .admin, label: "test")
+        _ = try await test.app.createAccount(username: "minh", role: "health", password: "mat khau cua minh", by: admin)
+        _ = try await test.app.createAccount(username: "lan", role: "tracer", password: "mat khau cua lan", by: admin)
+        try await test.run { c in
+            let (_, health) = try await c.staffSignIn("minh", "mat khau cua minh")
+            #expect(try await health.call(.get, "/staff").text.contains("href=\"/advice\""))
+            let page = try await health.call(.get, "/advice")
+            #expect(page.status == 200 && page.text.contains(TruyVet.ExposureAdvice.standard.en) && page.text.contains("for=\"f-vi\""))
+            let csrf = try await health.csrf(on: "/advice")
+            let empty = try await health.form("/advice", ["csrf": csrf, "vi": "", "en": "Call us."])
+            #expect(empty.status == 400 && empty.text.contains("Call us."))
+            #expect(try await health.form("/advice", ["vi": "Gọi chúng tôi.", "en": "Call us."]).status == 403, "no CSRF token")
+            let saved = try await health.form("/advice", ["csrf": csrf, "vi": "Gọi trạm y tế: 0209 3870 000.", "en": "Call the health station."])
+            #expect(saved.status == 200 && saved.text.contains("Đã lưu"))
+            #expect(try await test.app.exposureAdvice().vi == "Gọi trạm y tế: 0209 3870 000.")
+            let (_, tracer) = try await c.staffSignIn("lan", "mat khau cua lan")
+            #expect(try await tracer.call(.get, "/advice").status == 403)
+        }
+    }
+}
