@@ -374,6 +374,8 @@ struct GraphJSON: Encodable {
         let id: String, kind: String, label: String
         let tier: String?
         let category: String?
+        /// For a confirmed case: its id (the case itself, and the cases linked to it).
+        var caseId: Int64? = nil
     }
     struct Edge: Encodable {
         let kind: String
@@ -409,6 +411,22 @@ struct GraphJSON: Encodable {
                 Edge(kind: "exposure", from: person(e.through), to: person(c.personID), venue: venue(e.venueID), start: Instant.format(e.start),
                      end: Instant.format(e.end), minutes: Int(e.minutes.rounded(.down)))
             }
+        }
+        // Other cases there at the same time: likely transmission links, each case a node once.
+        nodes[0].caseId = t.record.id
+        for link in t.linkedCases {
+            let id = person(link.personID)
+            if let i = nodes.firstIndex(where: { $0.id == id }) {
+                nodes[i].caseId = link.caseID
+            } else {
+                nodes.append(Node(id: id, kind: "person", label: t.people[link.personID]?.name ?? "#\(link.caseID)", tier: nil, category: nil,
+                                  caseId: link.caseID))
+            }
+            if !nodes.contains(where: { $0.id == venue(link.venueID) }), let v = t.venues[link.venueID] {
+                nodes.append(Node(id: venue(v.id), kind: "venue", label: v.name, tier: nil, category: v.category.rawValue))
+            }
+            edges.append(Edge(kind: "case_link", from: person(t.record.personID), to: id, venue: venue(link.venueID), start: Instant.format(link.from),
+                              end: Instant.format(link.to), minutes: Int((link.to.timeIntervalSince(link.from) / 60).rounded(.down))))
         }
         self.nodes = nodes
         self.edges = edges

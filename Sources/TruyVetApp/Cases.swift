@@ -225,7 +225,7 @@ extension TruyVet {
         public let people: [Int64: OpenedPerson]
         /// Every name declared with each one's phone (at visits, on cards), oldest first, each once.
         public let names: [Int64: [String]]
-        public let venues: [Int64: Venue]
+        public var venues: [Int64: Venue]
         public let quarantines: [Int64: Quarantine]
         /// Where each contact's follow-up for this case stands (absent: not called yet).
         public let followUps: [Int64: FollowUp]
@@ -233,6 +233,8 @@ extension TruyVet {
         public let communes: [String: String]
         /// Each contact's tier, looked up for every exposure's "through whom".
         let tiers: [Int64: Tier]
+        /// Other cases at the case's venues at the same time, within both infectious windows: likely links.
+        public var linkedCases: [LinkedCase] = []
 
         public func tier(of person: Int64) -> String {
             person == record.personID ? "F0" : tiers[person]?.name ?? "?"
@@ -295,10 +297,48 @@ extension TruyVet {
         for code in Set(venues.values.map(\.areaCode)) {
             communes[code] = try await placeName(code)
         }
-        return Tracing(record: record, degree: query.degree, rules: rules, casePresences: casePresences, contacts: contacts,
-                       people: people, names: names, venues: venues, quarantines: try await store.quarantines(personIDs: Array(ids.dropFirst())),
-                       followUps: try await store.followUps(caseID: caseID), communes: communes,
-                       tiers: Dictionary(uniqueKeysWithValues: contacts.map { ($0.personID, $0.tier) }))
+        var tracing = Tracing(record: record, degree: query.degree, rules: rules, casePresences: casePresences, contacts: contacts,
+                              people: people, names: names, venues: venues, quarantines: try await store.quarantines(personIDs: Array(ids.dropFirst())),
+                              followUps: try await store.followUps(caseID: caseID), communes: communes,
+                              tiers: Dictionary(uniqueKeysWithValues: contacts.map { ($0.personID, $0.tier) }))
+        tracing.linkedCases = try await linkedCases(record, presences: casePresences, source: source)
+        for link in tracing.linkedCases where tracing.venues[link.venueID] == nil {
+            if let venue = try await self.venues.venue(id: link.venueID) { tracing.venues[link.venueID] = venue }
+        }
+        return tracing
+    }
+
+    /// Another case at a venue where this one was, at the same time (any overlap), within both infectious windows.
+    public struct LinkedCase: Sendable, Equatable {
+        public let caseID: Int64
+        public let personID: Int64
+        public let venueID: Int64
+        public let from: Date
+        public let to: Date
+    }
+
+    /// The likely links of a case, by the same rule as a cluster's: read from the case's venues at its times.
+    func linkedCases(_ record: CaseRecord, presences: [Presence], source: StorePresences) async throws -> [LinkedCase] {
+        guard !presences.isEmpty else { return [] }
+        let others = try await source.presences(venues: presences.map { StayRange(id: $0.venueID, from: $0.start, to: $0.end) })
+        var shared: [Int64: [(Presence, Presence)]] = [:]
+        for (mine, list) in zip(presences, others) {
+            for other in list where other.personID != record.personID && min(other.end, mine.end) > max(other.start, mine.start) {
+                shared[other.personID, default: []].append((other, mine))
+            }
+        }
+        guard !shared.isEmpty else { return [] }
+        var best: [String: LinkedCase] = [:]
+        for other in try await store.cases(CaseFilter(personIDs: Array(shared.keys), limit: 1000)) where other.id != record.id {
+            for (theirs, mine) in shared[other.personID] ?? [] {
+                let from = max(theirs.start, mine.start, other.windowFrom), to = min(theirs.end, mine.end, other.windowTo)
+                guard to > from else { continue }
+                let key = "\(other.id)-\(mine.venueID)"
+                if let old = best[key], old.to.timeIntervalSince(old.from) >= to.timeIntervalSince(from) { continue }
+                best[key] = LinkedCase(caseID: other.id, personID: other.personID, venueID: mine.venueID, from: from, to: to)
+            }
+        }
+        return best.values.sorted { ($0.from, $0.caseID) < ($1.from, $1.caseID) }
     }
 
     /// The one CSV of contacts: a row per exposure, formula-safe.

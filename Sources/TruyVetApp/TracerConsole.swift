@@ -372,6 +372,8 @@ extension Routes {
 
     struct TimelineRow { let venue: String; let when: String; let minutes: Int; let exposed: Int }
 
+    struct LinkedRow { let id: Int64; let venue: String; let when: String }
+
     struct ContactsView {
         let session: Views.SessionView
         let id: Int64
@@ -385,6 +387,9 @@ extension Routes {
         let sortTier: String, sortExposure: String, sortedByExposure: Bool
         let timeline: [TimelineRow], hasTimeline: Bool
         let transmission: TransmissionView?
+        /// Other cases at the case's venues at the same time: likely links.
+        let linked: [LinkedRow]
+        let hasLinked: Bool
         let callListURL: String, exposuresURL: String
         let hidden: [Hidden]
         let statuses: [Choice], results: [Choice]
@@ -475,6 +480,9 @@ extension Routes {
         var since = Views.Field(name: "since", label: "Cách ly từ ngày (khi chọn “Đang cách ly”)", en: "Quarantined from (with “quarantined”)",
                                 value: values["since"] ?? Instant.day(app.config.clock()), error: Views.beside(problem, "since"))
         since.type = "date"
+        let linked = tracing.map { t in t.linkedCases.map { l in
+            LinkedRow(id: l.caseID, venue: t.venues[l.venueID]?.name ?? "#\(l.venueID)", when: Instant.readable(from: l.from, to: l.to))
+        } } ?? []
         return Views.page("contacts", ContactsView(
             session: view, id: id, person: opened?.name ?? "", window: Instant.readable(from: record.windowFrom, to: record.windowTo),
             query: contactsForm(caseID: id, values, error: problem), asked: tracing != nil, counts: counts,
@@ -482,6 +490,7 @@ extension Routes {
             sortTier: link([]), sortExposure: link(["sort=exposure"]), sortedByExposure: byExposure,
             timeline: timeline, hasTimeline: !timeline.isEmpty,
             transmission: tracing.flatMap { $0.contacts.isEmpty ? nil : TransmissionView($0) },
+            linked: linked, hasLinked: !linked.isEmpty,
             callListURL: api + "&format=csv&rows=people", exposuresURL: api + "&format=csv",
             hidden: Self.contactQueryNames.compactMap { name in values[name].map { Hidden(name: name, value: $0) } }
                 + (values["page"].map { [Hidden(name: "page", value: $0)] } ?? []),

@@ -129,6 +129,8 @@ struct Bench {
 
     /// The phone of returning visitor `i` (the pool `returning` makes and `checkins.lua` draws from).
     static func returningPhone(_ i: Int) -> String { String(format: "097%07d", i) }
+    /// The device token returning visitor `i` checks in with (`checkins.lua` sends the same).
+    static func returningDevice(_ i: Int) -> String { String(format: "bench%08dvisitorxA", i) }
 
     /// Visitors seen before the measured run: `count` people, each with a check-in two days ago, made by the
     /// product's own code (the check-in rules, sealing and keyed hashes of this data directory's keys, the store's
@@ -144,7 +146,8 @@ struct Bench {
         requests.reserveCapacity(count)
         for i in 0..<count {
             requests.append(try app.checkinRequest(venue: venue, person: try PersonInput(name: "Trần Thị Quen", phone: returningPhone(i), idNumber: nil),
-                                                   at: nil, now: twoDaysAgo.addingTimeInterval(Double(i % 3600)), source: .api, idempotencyKey: nil))
+                                                   at: nil, now: twoDaysAgo.addingTimeInterval(Double(i % 3600)), source: .api, idempotencyKey: nil,
+                                                   device: app.deviceHash(returningDevice(i))))
         }
         let (perSecond, _, _) = storeAlone(app.store, requests[...], inFlight: 1024)
         print(String(format: "  %d returning visitors made (%.0f check-ins/s)", count, perSecond))

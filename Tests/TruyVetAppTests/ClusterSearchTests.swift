@@ -89,8 +89,9 @@ import TruyVetTestSupport
     }
 
     @Test func theDemosOutbreakInDucXuanIsTheTopCluster() async throws {
-        let t = try await TestApp.make()
+        let t = try await TestApp.make { $0.passwordCost = 4 }
         let s = try await t.app.fillDemo(venueCount: 60, peopleCount: 400)
+        _ = try await t.app.createAccount(username: "lan", role: "tracer", password: "mat khau cua lan", by: Principal(role: .admin, label: "test"))
         try await t.run { c in
             let tracer = try await c.token("tracer")
             let reply = try await c.call(.get, "/v1/clusters?since=2021-11-01", token: tracer)
@@ -121,6 +122,22 @@ import TruyVetTestSupport
             let again = try await c.call(.get, "/v1/clusters?since=2021-11-01", token: tracer).json(ClusterList.self)
             #expect(again.clusters.first?.review?.note == "đã khoanh vùng karaoke")
             #expect(again.clusters.first?.newSinceReview == [top.cases.last!.id])
+            // The first two cases sang on the same evening: a likely link in each one's graph and on its contacts page.
+            struct Graph: Decodable {
+                struct Node: Decodable { let id: String; let caseId: Int64? }
+                struct Edge: Decodable { let kind: String; let from: String; let to: String; let venue: String? }
+                let nodes: [Node]; let edges: [Edge]
+            }
+            let graph = try await c.call(.get, "/v1/cases/1/graph?reason=cluster%20check", token: tracer).json(Graph.self)
+            let linked = graph.edges.filter { $0.kind == "case_link" }
+            let second = try #require(graph.nodes.first { $0.caseId == 2 })
+            #expect(linked.contains { $0.to == second.id && $0.venue == "venue:\(top.venue.id)" })
+            #expect(graph.nodes.first?.caseId == 1)
+            let (_, console) = try await c.staffSignIn("lan", "mat khau cua lan")
+            let page = try await console.call(.get, "/cases/1/contacts?degree=1&reason=cluster%20check")
+            #expect(page.text.contains("id=\"linked-cases\"") && page.text.contains("href=\"/cases/2\""))
+            let clusters = try await console.call(.get, "/clusters?since=2021-11-01")
+            #expect(clusters.status == 200 && clusters.text.contains("Karaoke Ánh Dương") && clusters.text.contains("#1 ↔ #2"))
             let audit = try await c.call(.get, "/v1/audit?action=cluster", token: TestApp.adminToken)
             #expect(audit.text.contains("cluster.review") && audit.text.contains("đã khoanh vùng karaoke"))
         }

@@ -1,7 +1,8 @@
 -- wrk: POST /v1/checkins with a visitor at a random venue. Venue tokens come from tokens.txt in TRUYVET_BENCH_DIR.
 -- TRUYVET_BENCH_RETURNING (0–1, default 0) of the visitors are drawn from the TRUYVET_BENCH_POOL people that
--- `truyvet-bench returning` made before the run (phones 097 and seven digits); the others are new (a random phone of
--- 100 million, almost never seen before).
+-- `truyvet-bench returning` made before the run (phones 097 and seven digits), each from the device it used then
+-- (its deviceToken, as an app sends it); the others are new (a random phone of 100 million, almost never seen before,
+-- from a new device: the answer gives it a token).
 local tokens = {}
 local dir = os.getenv("TRUYVET_BENCH_DIR") or "."
 for line in io.lines(dir .. "/tokens.txt") do tokens[#tokens + 1] = line end
@@ -13,13 +14,16 @@ math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 1000)
 request = function()
   counter = counter + 1
   local phone
+  local device = ""
   if math.random() < returning then
-    phone = string.format("097%07d", math.random(0, pool - 1))
+    local i = math.random(0, pool - 1)
+    phone = string.format("097%07d", i)
+    device = string.format(',"deviceToken":"bench%08dvisitorxA"', i)
   else
     phone = string.format("09%08d", math.random(0, 99999999))
   end
   local token = tokens[math.random(1, #tokens)]
-  local body = '{"token":"' .. token .. '","name":"Nguyễn Văn Khách","phone":"' .. phone .. '"}'
+  local body = '{"token":"' .. token .. '","name":"Nguyễn Văn Khách","phone":"' .. phone .. '"' .. device .. '}'
   return wrk.format("POST", "/v1/checkins", {["Content-Type"] = "application/json"}, body)
 end
 
