@@ -442,7 +442,7 @@ public enum PostgresMigrations {
         Migration(number: 8, name: "the people each device checked in", sql: """
             -- A device's own history (the check-ins made from it) is found through the people it checked in and their
             -- time index, so no index on the visits' device is written by every check-in: a pair is added by the
-            -- check-in that first makes it and touched at most hourly (distributed by the device, like `devices`).
+            -- check-in that first makes it and touched at most weekly (distributed by the device, like `devices`).
             CREATE TABLE device_people (
                 device_hash bytea NOT NULL,
                 person_id bigint NOT NULL,
@@ -493,7 +493,7 @@ public enum PostgresMigrations {
                     IF p_device IS NOT NULL THEN
                         INSERT INTO device_people AS d (device_hash, person_id, seen_at) VALUES (p_device, v_person, p_at)
                         ON CONFLICT (device_hash, person_id) DO UPDATE SET seen_at = EXCLUDED.seen_at
-                        WHERE EXCLUDED.seen_at > d.seen_at + 3600;  -- DeviceHistory.touchSeconds
+                        WHERE EXCLUDED.seen_at > d.seen_at + 604800;  -- a week: DeviceHistory.touchSeconds
                     END IF;
                 END IF;
                 IF p_key_hash IS NOT NULL THEN
@@ -502,6 +502,9 @@ public enum PostgresMigrations {
             END $$;
             """),
     ]
+
+    /// A migration's SQL, for tests that hold it to the rules it restates.
+    public static func sql(ofMigration number: Int) -> String? { all.first { $0.number == number }?.sql }
 
     /// What an operator runs on a Citus coordinator after the migrations, to distribute the schema: every table is
     /// either a reference table (small, copied to every node) or distributed by the column named here. A test checks

@@ -422,7 +422,7 @@ public final class AppDatabase: Sendable {
         }
         migrator.registerMigration("v12: the people each device checked in, for the device's own history") { db in
             // A device's visits are found through the people it checked in (the person's time index), so no index on
-            // the visits' device is written by every check-in; a pair is written once and touched at most hourly.
+            // the visits' device is written by every check-in; a pair is written once and touched at most weekly.
             try db.execute(sql: """
                 CREATE TABLE device_people (
                     device_hash BLOB NOT NULL,

@@ -79,7 +79,7 @@ enum VisitSQL {
 
     static let visitColumns = "id, venue_id, person_id, checkin_at, checkout_at, source"
 
-    /// The device checked in this person (for the device's own history): written once, touched at most hourly.
+    /// The device checked in this person (for the device's own history): written once, touched at most weekly.
     static let deviceSeen = """
         INSERT INTO device_people (device_hash, person_id, seen_at) VALUES (?1, ?2, ?3)
         ON CONFLICT (device_hash, person_id) DO UPDATE SET seen_at = excluded.seen_at

@@ -300,6 +300,11 @@ struct PostgresTests {
         #expect(readme.contains(plan), "README's Citus block differs from PostgresMigrations.citus")
     }
 
+    @Test func theCheckInFunctionTouchesADevicesPairAsOftenAsTheRuleSays() throws {
+        let body = try #require(PostgresMigrations.sql(ofMigration: 8))
+        #expect(body.contains("d.seen_at + \(DeviceHistory.touchSeconds);"))
+    }
+
     @Test func aPhoneAndAShortCodeAreFoundThroughTheirKeys() async throws {
         let t = try await TestApp.make()
         let db = try Self.database(t)
