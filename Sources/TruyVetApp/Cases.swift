@@ -409,20 +409,25 @@ extension TruyVet {
         return try await sites(published.map { ($0.venueID, ExposureWindow(from: max($0.from, since), to: $0.to, venueImportedOnly: false)) })
     }
 
+    /// Windows in time order, overlapping ones as one (resting only on a venue's own import when all of them do).
+    static func merged(_ windows: [ExposureWindow]) -> [ExposureWindow] {
+        var out: [ExposureWindow] = []
+        for w in windows.sorted(by: { $0.from < $1.from }) {
+            if let last = out.last, w.from <= last.to {
+                out[out.count - 1].to = max(last.to, w.to)
+                out[out.count - 1].venueImportedOnly = last.venueImportedOnly && w.venueImportedOnly
+            } else {
+                out.append(w)
+            }
+        }
+        return out
+    }
+
     private func sites(_ all: [(venueID: Int64, window: ExposureWindow)]) async throws -> [ExposureSite] {
         var out: [ExposureSite] = []
         for (venueID, list) in Dictionary(grouping: all, by: \.venueID) {
             guard let venue = try await venues.venue(id: venueID) else { continue }
-            var windows: [ExposureWindow] = []
-            for w in list.map(\.window).sorted(by: { $0.from < $1.from }) {
-                if let last = windows.last, w.from <= last.to {
-                    windows[windows.count - 1].to = max(last.to, w.to)
-                    windows[windows.count - 1].venueImportedOnly = last.venueImportedOnly && w.venueImportedOnly
-                } else {
-                    windows.append(w)
-                }
-            }
-            out.append(ExposureSite(venue: venue, windows: windows))
+            out.append(ExposureSite(venue: venue, windows: Self.merged(list.map(\.window))))
         }
         return out.sorted { ($0.windows.first?.from ?? .distantPast, $0.venue.id) > ($1.windows.first?.from ?? .distantPast, $1.venue.id) }
     }

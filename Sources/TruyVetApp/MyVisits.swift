@@ -81,22 +81,13 @@ extension TruyVet {
             let exposures = (published[visit.venueID] ?? []).compactMap { w -> ExposureWindow? in
                 guard stay.start <= w.to, w.from <= stay.end else { return nil }
                 return ExposureWindow(from: max(stay.start, w.from), to: min(stay.end, w.to), venueImportedOnly: false)
-            }.sorted { $0.from < $1.from }
+            }
             out.append(MyVisit(visit: visit, ref: cipher.visitRef(visit.id), checkoutSecret: cipher.secret("checkout", visit.id),
                                venue: venue, place: places[venue.areaCode] ?? "",
                                open: visit.checkoutAt == nil && visit.checkinAt <= now && now < stay.end, end: stay.end,
                                exposures: Self.merged(exposures)))
         }
         return History(visits: out, since: since, days: days, advice: try await exposureAdvice())
-    }
-
-    /// Overlapping windows as one.
-    static func merged(_ windows: [ExposureWindow]) -> [ExposureWindow] {
-        var out: [ExposureWindow] = []
-        for w in windows {
-            if let last = out.last, w.from <= last.to { out[out.count - 1].to = max(last.to, w.to) } else { out.append(w) }
-        }
-        return out
     }
 
     /// "Forget this device": its visits stay for tracing until retention, no longer linked to it; what it declared
