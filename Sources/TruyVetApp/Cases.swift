@@ -392,8 +392,7 @@ extension TruyVet {
     /// never for venues or the public until published.
     public func exposureSites(caseID: Int64) async throws -> [ExposureSite] {
         let record = try await caseRecord(caseID)
-        let stays = try await store.stays(byVenue: false, ranges: [StayRange(id: record.personID, from: record.windowFrom.addingTimeInterval(-Stay.maximum),
-                                                                              to: record.windowTo)])[0]
+        let stays = try await store.stays(byVenue: false, ranges: [StayRange(id: record.personID, from: record.windowFrom, to: record.windowTo)])[0]
         var windows: [(venueID: Int64, window: ExposureWindow)] = []
         for stay in stays {
             for p in Overlap.clip([stay.presence], from: record.windowFrom, to: record.windowTo) {

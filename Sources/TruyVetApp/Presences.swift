@@ -19,7 +19,7 @@ public struct StorePresences: PresenceSource {
 
     /// Visits that overlap [from, to) checked in at most `Stay.maximum` before `from`.
     private func read(byVenue: Bool, _ ranges: [StayRange]) async throws -> [[Presence]] {
-        let stays = try await store.stays(byVenue: byVenue, ranges: ranges.map { StayRange(id: $0.id, from: $0.from.addingTimeInterval(-Stay.maximum), to: $0.to) })
+        let stays = try await store.stays(byVenue: byVenue, ranges: ranges)
         var out: [[Presence]] = []
         out.reserveCapacity(ranges.count)
         for (range, list) in zip(ranges, stays) {

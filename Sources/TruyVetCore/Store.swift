@@ -106,9 +106,10 @@ public protocol VisitRepository: Sendable {
     func flags(venueID: Int64?, since: Date, limit: Int) async throws -> [Flag]
     /// The person's most recent visit made from `device` (a device or personal card).
     func latestVisit(personID: Int64, device: Data) async throws -> Visit?
-    /// Visits (with the same person's next check-in) whose check-in is in [checkinFrom, checkinTo), for each range: of a
-    /// venue (`byVenue`) or of a person, answers in the order asked, read in one transaction. Stays never exceed
-    /// `Stay.maximum`, so callers widen `checkinFrom` by it and get index range scans.
+    /// Visits (with the same person's next check-in) that may be present in [from, to), for each range: of a venue
+    /// (`byVenue`) or of a person, answers in the order asked (a store may read many ranges in parts, at once). Those checked in from
+    /// `Stay.maximum` before `from` (no stay is longer: an index range scan) and before `to`, less those that had
+    /// ended by `from` by `StoreSQL.mayLastPast`; callers keep the presences that end after `from`.
     func stays(byVenue: Bool, ranges: [StayRange]) async throws -> [[StayRow]]
 }
 

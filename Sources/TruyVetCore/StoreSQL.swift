@@ -5,7 +5,8 @@ import Foundation
 public enum StoreSQL {
     /// The same person's next check-in after visit `v` that may end it (`Stay.ends`: the same device or card, or a
     /// tracer's or an admin's import), within the longest stay, as `next_checkin`; a later visit in the same second
-    /// counts. (A range seek on the person's `(person_id, checkin_at)` index, bounded by `Stay.maximum`.)
+    /// counts. (A range seek on the person's `(person_id, checkin_at)` index, bounded by `Stay.maximum`.) NULL for a
+    /// visit checked out, without seeking: its check-out ends it.
     public static let nextCheckin = nextCheckin(alsoWithin: nil)
 
     /// The same, with `alsoWithin` (two SQL expressions known before the query runs, such as bound parameters) as
@@ -13,11 +14,21 @@ public enum StoreSQL {
     /// those days only.
     public static func nextCheckin(alsoWithin bounds: (from: String, to: String)?) -> String {
         """
-        (SELECT MIN(n.checkin_at) FROM visits n WHERE n.person_id = v.person_id AND n.checkin_at >= v.checkin_at
-          AND n.checkin_at < v.checkin_at + \(Int64(Stay.maximum))\(bounds.map { " AND n.checkin_at >= \($0.from) AND n.checkin_at < \($0.to)" } ?? "")
-          AND NOT (n.checkin_at = v.checkin_at AND n.id <= v.id)
-          AND (n.source = \(VisitSource.importFile.rawValue) OR (n.device_hash IS NOT NULL AND n.device_hash = v.device_hash))) AS next_checkin
+        (CASE WHEN v.checkout_at IS NULL THEN
+          (SELECT MIN(n.checkin_at) FROM visits n WHERE n.person_id = v.person_id AND n.checkin_at >= v.checkin_at
+            AND n.checkin_at < v.checkin_at + \(Int64(Stay.maximum))\(bounds.map { " AND n.checkin_at >= \($0.from) AND n.checkin_at < \($0.to)" } ?? "")
+            AND NOT (n.checkin_at = v.checkin_at AND n.id <= v.id)
+            AND (n.source = \(VisitSource.importFile.rawValue) OR (n.device_hash IS NOT NULL AND n.device_hash = v.device_hash)))
+        END) AS next_checkin
         """
+    }
+
+    /// Whether visit `v` (with its venue as `ve`) may still be present after `from` (an SQL expression): checked in
+    /// after it, or its check-out (when open, its check-in plus the venue's default stay) is after it. The effective
+    /// end (`Stay.effectiveEnd`) is never later than that, so this drops only visits that had ended — before the
+    /// next check-in is sought for them.
+    public static func mayLastPast(_ from: String) -> String {
+        "(v.checkin_at > \(from) OR (CASE WHEN v.checkout_at IS NULL THEN v.checkin_at + ve.default_stay_minutes * 60 ELSE v.checkout_at END) > \(from))"
     }
 
     /// The venues column that holds an area code of this length (province 2 digits, district 3, commune 5).

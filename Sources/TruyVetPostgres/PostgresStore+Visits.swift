@@ -338,16 +338,18 @@ extension PostgresStore {
     /// bounded index range scan per range (of the primary key by venue, of `visits_person_time` by person).
     /// Each range's visits as its own bounded scan (a lateral join kept apart by `OFFSET 0`: flattened, the planner
     /// seeks by venue alone and reads the venue's visits of every day), and the next check-in sought only in the days
-    /// the ranges can reach ($4, $5).
+    /// the ranges can reach ($4, $5); `$6` the ranges' starts, by which visits that had ended are left out
+    /// (`StoreSQL.mayLastPast`) before their next check-in is sought.
     public static func staysSQL(byVenue: Bool) -> String {
         """
         SELECT r.ord, v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source,
                \(StoreSQL.nextCheckin(alsoWithin: ("$4", "$5"))), ve.default_stay_minutes, ve.category
-        FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(key, from_at, to_at, ord)
+        FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $6::bigint[]) WITH ORDINALITY AS r(key, from_at, to_at, present_from, ord)
         CROSS JOIN LATERAL (
             SELECT * FROM visits x WHERE x.\(byVenue ? "venue_id" : "person_id") = r.key AND x.checkin_at >= r.from_at AND x.checkin_at < r.to_at
             OFFSET 0) v
         JOIN venues ve ON ve.id = v.venue_id
+        WHERE \(StoreSQL.mayLastPast("r.present_from"))
         ORDER BY r.ord, v.checkin_at, v.id
         """
     }
@@ -356,11 +358,13 @@ extension PostgresStore {
         guard !ranges.isEmpty else { return [] }
         var binds = PostgresBindings()
         binds.append(ranges.map(\.id))
-        binds.append(ranges.map { Self.seconds($0.from) })
+        binds.append(ranges.map { Self.seconds($0.from.addingTimeInterval(-Stay.maximum)) })
         binds.append(ranges.map { Self.seconds($0.to) })
-        // Every visit read starts in [min from, max to); its next check-in is within the longest stay after that.
-        binds.append(Self.seconds(ranges.map(\.from).min()!))
+        // Every visit read starts in [min from - the longest stay, max to); its next check-in is within the longest
+        // stay after that.
+        binds.append(Self.seconds(ranges.map(\.from).min()!) - Int64(Stay.maximum))
         binds.append(Self.seconds(ranges.map(\.to).max()!) + Int64(Stay.maximum))
+        binds.append(ranges.map { Self.seconds($0.from) })
         let rows = try await reads.rows(PostgresQuery(unsafeSQL: Self.staysSQL(byVenue: byVenue), binds: binds))
         var out = [[StayRow]](repeating: [], count: ranges.count)
         for row in rows { out[Int(try row.get("ord", Int64.self)) - 1].append(try Self.stay(row)) }

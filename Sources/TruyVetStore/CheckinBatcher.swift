@@ -71,10 +71,13 @@ enum VisitSQL {
 
     static func nextCheckin(_ row: Row) -> Date? { (row["next_checkin"] as Int64?).map(date) }
 
-    /// A row with the visit, `next_checkin`, and the venue's `default_stay_minutes` and `category`.
+    /// A row whose columns are `visitColumns`, `next_checkin`, `default_stay_minutes` and `category`, in that order
+    /// (read by position: a trace reads tens of thousands of these).
     static func stay(_ row: Row) -> StayRow {
-        StayRow(visit: visit(row), nextCheckin: nextCheckin(row), defaultStayMinutes: row["default_stay_minutes"],
-                category: VenueCategory(rawValue: row["category"]) ?? .other)
+        let visit = Visit(id: row[0], venueID: row[1], personID: row[2], checkinAt: date(row[3]), checkoutAt: (row[4] as Int64?).map(date),
+                          source: VisitSource(rawValue: row[5]) ?? .api)
+        return StayRow(visit: visit, nextCheckin: (row[6] as Int64?).map(date), defaultStayMinutes: row[7],
+                       category: VenueCategory(rawValue: row[8]) ?? .other)
     }
 
     static let visitColumns = "id, venue_id, person_id, checkin_at, checkout_at, source"

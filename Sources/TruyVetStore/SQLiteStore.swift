@@ -478,18 +478,40 @@ extension SQLiteStore {
         }
     }
 
+    /// From this many ranges (a cluster search asks thousands), the reads are split among reader connections, one
+    /// part per core, each part in its own transaction.
+    static let rangesPerReader = 256
+
     public func stays(byVenue: Bool, ranges: [StayRange]) async throws -> [[StayRow]] {
+        let parts = min(ranges.count / Self.rangesPerReader, ProcessInfo.processInfo.activeProcessorCount)
+        guard parts > 1 else { return try await stays(byVenue: byVenue, ranges[...]) }
+        let size = (ranges.count + parts - 1) / parts
+        return try await withThrowingTaskGroup(of: (Int, [[StayRow]]).self) { group in
+            for start in stride(from: 0, to: ranges.count, by: size) {
+                let part = ranges[start..<min(start + size, ranges.count)]
+                group.addTask { (start, try await self.stays(byVenue: byVenue, part)) }
+            }
+            var out = [[StayRow]](repeating: [], count: ranges.count)
+            for try await (start, lists) in group { out.replaceSubrange(start..<start + lists.count, with: lists) }
+            return out
+        }
+    }
+
+    private func stays(byVenue: Bool, _ ranges: ArraySlice<StayRange>) async throws -> [[StayRow]] {
         let sql = """
             SELECT v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source, \(StoreSQL.nextCheckin),
                    ve.default_stay_minutes, ve.category
             FROM visits v JOIN venues ve ON ve.id = v.venue_id
-            WHERE v.\(byVenue ? "venue_id" : "person_id") = ? AND v.checkin_at >= ? AND v.checkin_at < ?
+            WHERE v.\(byVenue ? "venue_id" : "person_id") = ?1 AND v.checkin_at >= ?2 AND v.checkin_at < ?3 AND \(StoreSQL.mayLastPast("?4"))
             """
         return try await writer.read { db in
             let statement = try db.cachedStatement(sql: sql)
             return try ranges.map { r in
-                try Row.fetchAll(statement, arguments: [r.id, VisitSQL.seconds(r.from), VisitSQL.seconds(r.to)])
-                    .map(VisitSQL.stay)
+                var list: [StayRow] = []
+                let rows = try Row.fetchCursor(statement, arguments: [r.id, VisitSQL.seconds(r.from.addingTimeInterval(-Stay.maximum)), VisitSQL.seconds(r.to),
+                                                                       VisitSQL.seconds(r.from)])
+                while let row = try rows.next() { list.append(VisitSQL.stay(row)) }
+                return list
             }
         }
     }

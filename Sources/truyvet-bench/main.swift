@@ -267,7 +267,8 @@ struct Bench {
         let since = try Instant.parse("2021-11-01T00:00:00+07:00", field: "since")
         var searches: [Double] = []
         var found = 0, considered = 0
-        for _ in 0..<20 {
+        // The first search reads pages the OS has not cached yet; then 20 as a running server answers them.
+        for _ in 0..<21 {
             let elapsed = try await clock.measure {
                 let list = try await app.clusters(area: nil, since: since, by: tracer, now: since.addingTimeInterval(40 * 86_400))
                 found = list.clusters.count
@@ -275,9 +276,10 @@ struct Bench {
             }
             searches.append(ms(elapsed))
         }
+        let first = searches.removeFirst()
         let t = searches.sorted()
-        print(String(format: "  clusters over %d cases (%d clusters): p50 %.0f ms, p99 %.0f ms  (target p99 ≤ 500 ms)",
-                     considered, found, t[t.count / 2], t[min(t.count - 1, Int(Double(t.count) * 0.99))]))
+        print(String(format: "  clusters over %d cases (%d clusters): first search %.0f ms, then p50 %.0f ms, p99 %.0f ms over %d  (target p99 ≤ 500 ms)",
+                     considered, found, first, t[t.count / 2], t[min(t.count - 1, Int(Double(t.count) * 0.99))], t.count))
     }
 
     /// Runs `body` repeatedly for about `seconds` and returns operations per second.

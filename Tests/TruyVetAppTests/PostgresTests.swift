@@ -213,6 +213,7 @@ struct PostgresTests {
                 .replacingOccurrences(of: "$3", with: "ARRAY[\(Int64(now.timeIntervalSince1970) + 86400)]::bigint[]")
                 .replacingOccurrences(of: "$4", with: "0")
                 .replacingOccurrences(of: "$5", with: "\(Int64(now.timeIntervalSince1970) + 2 * 86400)")
+                .replacingOccurrences(of: "$6", with: "ARRAY[86400]::bigint[]")
             try await db.run(unsafeSQL: "SET enable_seqscan = off")
             let plan = try await db.strings(unsafeSQL: "EXPLAIN " + sql).joined(separator: "\n")
             #expect(plan.contains(byVenue ? "visits_d" : "person") && plan.contains("Index"), "\(plan)")

@@ -87,6 +87,21 @@ import TruyVetTestSupport
             let end = Stay.effectiveEnd(checkin: v.start, checkout: v.checkout, defaultStayMinutes: venues[v.venue].stay, nextCheckin: next)
             expected.append(Presence(visitID: Int64(i), personID: personIDs[v.phone]!, venueID: venues[v.venue].id, start: v.start, end: end))
         }
+        // Presences as the store reads them, for hundreds of stretches at once (a store may split them among its
+        // connections) and one at a time: both exactly the plan's that overlap each stretch, none dropped early.
+        func key(_ p: Presence) -> String { "\(p.personID)@\(p.venueID) \(p.start.timeIntervalSince1970)–\(p.end.timeIntervalSince1970)" }
+        let stretches = (0..<700).map { _ in
+            let from = t0.addingTimeInterval(Double(rng.next() % (3 * 1440)) * 60 - 86400)
+            return StayRange(id: venues[Int(rng.next() % 3)].id, from: from, to: from.addingTimeInterval(Double(1 + rng.next() % 600) * 60))
+        }
+        let source = StorePresences(app: app)
+        let together = try await source.presences(venues: stretches)
+        for (i, stretch) in stretches.enumerated() {
+            let want = expected.filter { $0.venueID == stretch.id && $0.end > stretch.from && $0.start < stretch.to }.map(key).sorted()
+            #expect(together[i].map(key).sorted() == want, "seed \(seed) stretch \(i)")
+            if i % 50 == 0 { #expect(try await source.presences(venues: [stretch])[0].map(key).sorted() == want, "seed \(seed) stretch \(i) alone") }
+        }
+
         guard let index = personIDs["0912000000"] else { return }  // the case: person 0, if they visited anywhere
         let window = (t0, t0.addingTimeInterval(2 * 86400))
         let rules = Overlap.Rules(minOverlapMinutes: 10)
