@@ -489,7 +489,7 @@ extension Routes {
             rows: rows, hasRows: total > 0, total: total, pager: pager,
             sortTier: link([]), sortExposure: link(["sort=exposure"]), sortedByExposure: byExposure,
             timeline: timeline, hasTimeline: !timeline.isEmpty,
-            transmission: tracing.flatMap { $0.contacts.isEmpty ? nil : TransmissionView($0) },
+            transmission: tracing.flatMap { $0.contacts.isEmpty && $0.linkedCases.isEmpty ? nil : TransmissionView($0) },
             linked: linked, hasLinked: !linked.isEmpty,
             callListURL: api + "&format=csv&rows=people", exposuresURL: api + "&format=csv",
             hidden: Self.contactQueryNames.compactMap { name in values[name].map { Hidden(name: name, value: $0) } }

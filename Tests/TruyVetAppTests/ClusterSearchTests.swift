@@ -136,6 +136,9 @@ import TruyVetTestSupport
             let (_, console) = try await c.staffSignIn("lan", "mat khau cua lan")
             let page = try await console.call(.get, "/cases/1/contacts?degree=1&reason=cluster%20check")
             #expect(page.text.contains("id=\"linked-cases\"") && page.text.contains("href=\"/cases/2\""))
+            // And in its drawing: case 2 to the left of F0, through the karaoke, in dashed lines.
+            #expect(page.text.contains("<circle class=\"g-case\"") && page.text.contains("<line class=\"g-link\"") && page.text.contains(">Ca #2"))
+            #expect(page.text.contains("Dashed:"))
             let clusters = try await console.call(.get, "/clusters?since=2021-11-01")
             #expect(clusters.status == 200 && clusters.text.contains("Karaoke Ánh Dương") && clusters.text.contains("#1 ↔ #2"))
             let audit = try await c.call(.get, "/v1/audit?action=cluster", token: TestApp.adminToken)
