@@ -23,12 +23,17 @@ public enum StoreSQL {
         """
     }
 
-    /// Whether visit `v` (with its venue as `ve`) may still be present after `from` (an SQL expression): checked in
-    /// after it, or its check-out (when open, its check-in plus the venue's default stay) is after it. The effective
-    /// end (`Stay.effectiveEnd`) is never later than that, so this drops only visits that had ended — before the
-    /// next check-in is sought for them.
-    public static func mayLastPast(_ from: String) -> String {
-        "(v.checkin_at > \(from) OR (CASE WHEN v.checkout_at IS NULL THEN v.checkin_at + ve.default_stay_minutes * 60 ELSE v.checkout_at END) > \(from))"
+    /// Whether the visit `alias` may still be present after `from` (an SQL expression): checked in after it, or its
+    /// check-out (when open, its check-in plus its venue's default stay) is after it. The effective end
+    /// (`Stay.effectiveEnd`) is never later than that, so this drops only visits that had ended — before the next
+    /// check-in is sought for them. (The venue by its key, only for an open visit: PostgreSQL, given the venue as a
+    /// join here, hashed every venue.)
+    public static func mayLastPast(_ alias: String, _ from: String) -> String {
+        """
+        (\(alias).checkin_at > \(from) OR (CASE WHEN \(alias).checkout_at IS NULL
+          THEN \(alias).checkin_at + (SELECT s.default_stay_minutes FROM venues s WHERE s.id = \(alias).venue_id) * 60
+          ELSE \(alias).checkout_at END) > \(from))
+        """
     }
 
     /// The venues column that holds an area code of this length (province 2 digits, district 3, commune 5).

@@ -347,9 +347,9 @@ extension PostgresStore {
         FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $6::bigint[]) WITH ORDINALITY AS r(key, from_at, to_at, present_from, ord)
         CROSS JOIN LATERAL (
             SELECT * FROM visits x WHERE x.\(byVenue ? "venue_id" : "person_id") = r.key AND x.checkin_at >= r.from_at AND x.checkin_at < r.to_at
+              AND \(StoreSQL.mayLastPast("x", "r.present_from"))
             OFFSET 0) v
         JOIN venues ve ON ve.id = v.venue_id
-        WHERE \(StoreSQL.mayLastPast("r.present_from"))
         ORDER BY r.ord, v.checkin_at, v.id
         """
     }

@@ -502,7 +502,7 @@ extension SQLiteStore {
             SELECT v.id, v.venue_id, v.person_id, v.checkin_at, v.checkout_at, v.source, \(StoreSQL.nextCheckin),
                    ve.default_stay_minutes, ve.category
             FROM visits v JOIN venues ve ON ve.id = v.venue_id
-            WHERE v.\(byVenue ? "venue_id" : "person_id") = ?1 AND v.checkin_at >= ?2 AND v.checkin_at < ?3 AND \(StoreSQL.mayLastPast("?4"))
+            WHERE v.\(byVenue ? "venue_id" : "person_id") = ?1 AND v.checkin_at >= ?2 AND v.checkin_at < ?3 AND \(StoreSQL.mayLastPast("v", "?4"))
             """
         return try await writer.read { db in
             let statement = try db.cachedStatement(sql: sql)
